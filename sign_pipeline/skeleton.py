@@ -213,9 +213,7 @@ class Normalization:
         )
 
     def undo(self, keypoints: np.ndarray) -> np.ndarray:
-        return np.asarray(keypoints, np.float32) * np.float32(self.scale) + np.float32(
-            self.center
-        )
+        return np.asarray(keypoints, np.float32) * np.float32(self.scale) + np.float32(self.center)
 
 
 def estimate_normalization(keypoints: np.ndarray, mask: np.ndarray) -> Normalization:

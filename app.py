@@ -1,0 +1,301 @@
+"""Gradio page: type a Korean transit sentence, see its glosses, skeleton and signer video.
+
+``python app.py`` serves on 127.0.0.1:7860 (``--host``, ``--port``). The page only talks to
+:class:`sign_pipeline.pipeline.SignPipeline`. The API endpoint ``translate`` takes the sentence
+alone (every other input has a default).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import html  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from sign_pipeline import registry  # noqa: E402
+from sign_pipeline.pipeline import PipelineError, SignPipeline  # noqa: E402
+from sign_pipeline.render import korean_font_path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+README = ROOT / "README.md"
+OUT_ROOT = Path(tempfile.gettempdir()) / "ksl_app_outputs"
+KEEP_RUNS = 64
+
+#: One example per transit scenario.
+EXAMPLES = [
+    "서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?",
+    "지하철 환풍구에 가방이 빠졌어요!",
+    "명동역 2번 출구가 어디에 있나요?",
+    "교통카드 충전은 어디에서 하나요?",
+    "택시 기본 요금이 얼마예요?",
+    "엘리베이터는 어디에 있어요?",
+    "막차는 몇 시에 있나요?",
+    "지갑을 잃어버렸어요. 도와주세요.",
+    "화장실이 어디예요?",
+    "공항 가는 버스는 어디에서 타요?",
+    "열차가 지연되고 있습니다.",
+    "장애인복지카드로 할인이 되나요?",
+]
+
+SOURCE_COLORS = {
+    "lexicon": "#2e7d32",
+    "synonym": "#00838f",
+    "number": "#6a1b9a",
+    "fingerspelling": "#e65100",
+}
+MAX_CHARS = 300
+
+CSS = """
+@font-face { font-family: 'KSLKorean'; src: url('/gradio_api/file=%s') format('truetype'); }
+.notice { font-size: 0.92em; padding: 6px 10px; border-left: 4px solid #e65100; background: #fff4e5; }
+.gloss-chip { display: inline-block; margin: 2px 3px; padding: 3px 8px; border-radius: 12px;
+              color: white; font-size: 1.05em; }
+.gloss-word { display: inline-block; margin: 2px 6px; padding: 2px 4px; border: 1px dashed #e65100;
+              border-radius: 8px; }
+.gloss-src { font-size: 0.7em; opacity: 0.85; margin-left: 3px; }
+#glosses { min-height: 3em; }
+"""
+
+
+def _gloss_html(result) -> str:
+    """Each gloss as a coloured chip by source; fingerspelled letters grouped by word."""
+    g = result.gloss
+    d = g.to_dict()
+    items = d.get("glosses") or d.get("items") or []
+    parts: list[str] = []
+    group_open = None
+    for it in items:
+        name = html.escape(str(it.get("gloss", "")))
+        src = str(it.get("source", "lexicon"))
+        surface = html.escape(str(it.get("surface", "")))
+        color = SOURCE_COLORS.get(src, "#455a64")
+        group = it.get("group")
+        if src == "fingerspelling" and group is not None:
+            if group_open != group:
+                if group_open is not None:
+                    parts.append("</span>")
+                parts.append(f'<span class="gloss-word" title="fingerspelled: {surface}">')
+                group_open = group
+        elif group_open is not None:
+            parts.append("</span>")
+            group_open = None
+        parts.append(
+            f'<span class="gloss-chip" style="background:{color}" title="{surface} ({src})"'
+            f' data-source="{src}">{name}<span class="gloss-src">{src}</span></span>'
+        )
+    if group_open is not None:
+        parts.append("</span>")
+    marks = []
+    if g.question:
+        marks.append("? question (raised brows)")
+    if getattr(g, "negation", False):
+        marks.append("negation")
+    cov = ", ".join(f"{k}: {v}" for k, v in g.coverage.items() if v)
+    lines = [f'<div class="gloss-line" data-glosses="{html.escape(" ".join(g.glosses))}">']
+    lines.append("".join(parts))
+    lines.append("</div>")
+    lines.append(f"<p><b>Coverage</b> — {html.escape(cov) or 'none'}")
+    if marks:
+        lines.append(" · <b>Marks</b> — " + html.escape(", ".join(marks)))
+    lines.append("</p>")
+    if g.skipped:
+        sk = ", ".join(
+            html.escape(f"{getattr(s, 'text', s)} ({getattr(s, 'reason', '')})") for s in g.skipped
+        )
+        lines.append(f"<p><b>Skipped</b> — {sk}</p>")
+    if g.message:
+        lines.append(f"<p><i>{html.escape(g.message)}</i></p>")
+    return "".join(lines)
+
+
+def _timings_md(res) -> str:
+    rows = ["| stage | ms |", "|---|---:|"]
+    for k, v in res.timings.items():
+        rows.append(f"| {k} | {v * 1000:.0f} |")
+    rows.append(f"| **clip length** | {res.duration_s * 1000:.0f} |")
+    return "\n".join(rows)
+
+
+def _new_run_dir() -> Path:
+    OUT_ROOT.mkdir(parents=True, exist_ok=True)
+    runs = sorted(OUT_ROOT.iterdir(), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(0, len(runs) - KEEP_RUNS)]:
+        shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix="run_", dir=OUT_ROOT))
+
+
+def _validate_text(text) -> str:
+    if not isinstance(text, str):
+        raise gr.Error("Please type a Korean sentence.")
+    if not text.strip():
+        raise gr.Error("The sentence is empty: please type a Korean sentence.")
+    if len(text) > MAX_CHARS:
+        raise gr.Error(
+            f"The sentence has {len(text)} characters; at most {MAX_CHARS} can be signed at once."
+        )
+    return text
+
+
+def build(pipe: SignPipeline | None = None) -> gr.Blocks:
+    """The page. Backends are loaded once, in ``pipe``."""
+    pipe = pipe or SignPipeline()
+    signers = pipe.signers()
+    signer_labels = [f"{n} · {label}" for n, label in signers]
+    label_to_number = dict(zip(signer_labels, [n for n, _ in signers]))
+    t2p_names = registry.available("text2pose", pipe.checkpoints)
+    p2v_names = registry.available("pose2video", pipe.checkpoints)
+
+    def signer_number(value) -> int:
+        if value in label_to_number:
+            return label_to_number[value]
+        try:
+            return int(str(value).split("·")[0].strip())
+        except ValueError:
+            raise gr.Error(f"Unknown signer {value!r}; choose one of {signer_labels}") from None
+
+    def run_page(text, signer_label, t2p, p2v, speed):
+        text = _validate_text(text)
+        out_dir = _new_run_dir()
+        started = time.perf_counter()
+        try:
+            for res in pipe.stages(
+                text,
+                signer=signer_number(signer_label),
+                speed=speed,
+                text2pose=t2p,
+                pose2video=p2v,
+                out_dir=out_dir,
+            ):
+                if res.stage == "gloss":
+                    yield {
+                        status: "Glosses ready — generating the signing…",
+                        gloss_box: _gloss_html(res),
+                        skel_video: None,
+                        signer_video: None,
+                        downloads: None,
+                        timings: "",
+                    }
+                elif res.stage == "files":
+                    f = res.files
+                    yield {
+                        status: f"Done in {time.perf_counter() - started:.2f} s "
+                        f"({res.n_frames} frames, {res.duration_s:.1f} s of signing).",
+                        skel_video: str(f["skeleton_video"]),
+                        signer_video: str(f["signer_video"]),
+                        downloads: [
+                            str(f[k]) for k in ("video", "pose", "openpose_zip", "gloss_json")
+                        ],
+                        timings: _timings_md(res),
+                    }
+        except PipelineError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def translate(
+        text: str,
+        signer: int = 1,
+        text2pose: str = "lexicon",
+        pose2video: str = "avatar",
+        speed: float = 1.0,
+    ) -> tuple[str, dict]:
+        """Sign a Korean sentence: returns the side-by-side mp4 and the gloss result."""
+        text = _validate_text(text)
+        try:
+            res = pipe.run(
+                text,
+                signer=signer,
+                speed=speed,
+                text2pose=text2pose,
+                pose2video=pose2video,
+                out_dir=_new_run_dir(),
+            )
+        except PipelineError as exc:
+            raise gr.Error(str(exc)) from None
+        return str(res.files["video"]), res.summary()
+
+    with gr.Blocks(title="수어 생성 · KSL for transit", delete_cache=(3600, 3600)) as demo:
+        gr.Markdown("# 수어 생성 · Korean Sign Language for transit")
+        gr.HTML(
+            '<p class="notice" id="notice">The signs shown are <b>placeholders</b> from a '
+            "synthetic demo corpus, not validated Korean Sign Language. "
+            f'<a href="/gradio_api/file={README}#training-on-real-data" target="_blank">'
+            "Train on real data (README)</a>.</p>"
+        )
+        with gr.Row():
+            text = gr.Textbox(
+                label="Korean sentence / 문장",
+                placeholder="예: 서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?",
+                lines=2,
+                max_length=MAX_CHARS,
+                scale=5,
+                elem_id="sentence",
+            )
+            go = gr.Button("수어로 보기 · Sign it", variant="primary", scale=1, elem_id="go")
+        gr.Examples(EXAMPLES, inputs=[text], label="Examples (one per situation)")
+        with gr.Row():
+            signer = gr.Dropdown(
+                signer_labels, value=signer_labels[0], label="Signer", elem_id="signer"
+            )
+            t2p = gr.Radio(t2p_names, value=t2p_names[0], label="Text → pose", elem_id="t2p")
+            p2v = gr.Radio(p2v_names, value=p2v_names[0], label="Pose → video", elem_id="p2v")
+            speed = gr.Slider(0.5, 2.0, value=1.0, step=0.1, label="Speed", elem_id="speed")
+        status = gr.Markdown("", elem_id="status")
+        gloss_box = gr.HTML("", label="Glosses", elem_id="glosses")
+        with gr.Row():
+            skel_video = gr.Video(
+                label="Skeleton", autoplay=True, loop=True, elem_id="skeleton_video"
+            )
+            signer_video = gr.Video(
+                label="Signer", autoplay=True, loop=True, elem_id="signer_video"
+            )
+        downloads = gr.File(label="Downloads", file_count="multiple", elem_id="downloads")
+        timings = gr.Markdown("", elem_id="timings")
+
+        inputs = [text, signer, t2p, p2v, speed]
+        outputs = [status, gloss_box, skel_video, signer_video, downloads, timings]
+        go.click(run_page, inputs, outputs, api_visibility="private")
+        text.submit(run_page, inputs, outputs, api_visibility="private")
+
+        def rerun_for_signer(text_value, *rest):
+            """Switching the signer re-signs the current sentence (if there is one)."""
+            if text_value and text_value.strip():
+                yield from run_page(text_value, *rest)
+
+        signer.change(rerun_for_signer, inputs, outputs, api_visibility="private")
+        gr.api(translate, api_name="translate")
+    return demo
+
+
+def launch_kwargs() -> dict:
+    font = korean_font_path()
+    theme = gr.themes.Default(
+        font=[gr.themes.LocalFont("Source Sans Pro"), "KSLKorean", "NanumGothic", "sans-serif"]
+    )
+    return {
+        "css": CSS % font,
+        "theme": theme,
+        "allowed_paths": [str(font), str(README), str(OUT_ROOT)],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="KSL transit signing demo")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=7860)
+    args = ap.parse_args()
+    demo = build()
+    demo.queue(default_concurrency_limit=2).launch(
+        server_name=args.host, server_port=args.port, **launch_kwargs()
+    )
+
+
+if __name__ == "__main__":
+    main()

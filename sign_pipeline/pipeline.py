@@ -1,0 +1,221 @@
+"""SignPipeline: Korean text -> glosses -> keypoints -> frames -> files, as one result object.
+
+Backends are loaded once per pipeline and reused. :meth:`SignPipeline.stages` yields the
+result after each stage so that a UI can show glosses before the video is ready.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import registry, render
+from . import skeleton as sk
+from .gloss import GlossResult, text_to_gloss
+from .text2pose.base import PoseOutput
+
+
+class PipelineError(ValueError):
+    """Bad input or an unavailable backend, with a message fit to show a user."""
+
+
+@dataclass
+class SignResult:
+    """Everything one run produced. ``timings`` are seconds per stage."""
+
+    text: str
+    signer: int
+    text2pose: str
+    pose2video: str
+    gloss: GlossResult | None = None
+    pose: PoseOutput | None = None
+    skeleton_frames: np.ndarray | None = None
+    signer_frames: np.ndarray | None = None
+    fps: float = 30.0
+    timings: dict[str, float] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    stage: str = "start"
+
+    @property
+    def n_frames(self) -> int:
+        return 0 if self.pose is None else len(self.pose)
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.fps
+
+    def summary(self) -> dict:
+        return {
+            "text": self.text,
+            "signer": self.signer,
+            "backends": {"text2pose": self.text2pose, "pose2video": self.pose2video},
+            "gloss": None if self.gloss is None else self.gloss.to_dict(),
+            "frames": self.n_frames,
+            "fps": self.fps,
+            "duration_s": round(self.duration_s, 3),
+            "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
+            "files": {k: str(v) for k, v in self.files.items()},
+        }
+
+
+class SignPipeline:
+    """Compose the stages; ``text2pose`` and ``pose2video`` name registered backends."""
+
+    def __init__(
+        self,
+        text2pose: str = "lexicon",
+        pose2video: str = "avatar",
+        checkpoints: Path = registry.CHECKPOINTS,
+    ) -> None:
+        self.checkpoints = Path(checkpoints)
+        self._backends: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
+        self.default_text2pose = text2pose
+        self.default_pose2video = pose2video
+
+    def backend(self, stage: str, name: str):
+        """The loaded backend (loaded on first use, then reused)."""
+        key = (stage, name)
+        with self._lock:
+            if key not in self._backends:
+                try:
+                    self._backends[key] = registry.load(stage, name, self.checkpoints)
+                except KeyError as exc:
+                    raise PipelineError(str(exc.args[0])) from None
+                except ValueError as exc:
+                    raise PipelineError(str(exc)) from None
+            return self._backends[key]
+
+    def signers(self) -> list[tuple[int, str]]:
+        """(number, readable name) of every signer identity."""
+        from .pose2video.avatar import SIGNERS
+
+        return [(i + 1, a.label) for i, a in enumerate(SIGNERS)]
+
+    def _check_signer(self, signer: int) -> int:
+        try:
+            signer = int(signer)
+        except (TypeError, ValueError):
+            raise PipelineError(f"signer must be a number, got {signer!r}") from None
+        known = [n for n, _ in self.signers()]
+        if signer not in known:
+            raise PipelineError(f"unknown signer {signer}; choose one of {known}")
+        return signer
+
+    def stages(
+        self,
+        text: str,
+        signer: int = 1,
+        speed: float = 1.0,
+        text2pose: str | None = None,
+        pose2video: str | None = None,
+        out_dir: str | Path | None = None,
+        stem: str = "sign",
+    ) -> Iterator[SignResult]:
+        """Run the pipeline, yielding the growing result after each stage."""
+        t2p_name = text2pose or self.default_text2pose
+        p2v_name = pose2video or self.default_pose2video
+        signer = self._check_signer(signer)
+        try:
+            speed = float(speed)
+        except (TypeError, ValueError):
+            raise PipelineError(f"speed must be a number, got {speed!r}") from None
+        if not 0.25 <= speed <= 4.0:
+            raise PipelineError(f"speed must be between 0.25 and 4, got {speed}")
+        t2p = self.backend("text2pose", t2p_name)
+        p2v = self.backend("pose2video", p2v_name)
+        res = SignResult(text=text, signer=signer, text2pose=t2p_name, pose2video=p2v_name)
+
+        t0 = time.perf_counter()
+        try:
+            res.gloss = text_to_gloss(text)
+        except ValueError as exc:  # GlossError is a ValueError
+            raise PipelineError(str(exc)) from None
+        res.timings["gloss"] = time.perf_counter() - t0
+        if not res.gloss.glosses:
+            msg = res.gloss.message or "nothing in this text can be signed"
+            raise PipelineError(msg)
+        res.stage = "gloss"
+        yield res
+
+        t0 = time.perf_counter()
+        res.pose = t2p.generate(res.gloss.glosses, signer=signer, speed=speed)
+        res.fps = res.pose.fps
+        res.timings["text2pose"] = time.perf_counter() - t0
+        res.stage = "text2pose"
+
+        t0 = time.perf_counter()
+        res.skeleton_frames = render.add_captions(
+            render.draw_skeleton(res.pose.keypoints, res.pose.mask), res.pose.gloss_per_frame()
+        )
+        res.timings["skeleton"] = time.perf_counter() - t0
+        yield res
+
+        t0 = time.perf_counter()
+        frames = p2v.render(res.pose.keypoints, res.pose.mask, signer=signer)
+        # same caption strip height under the signer so the two line up
+        res.signer_frames = render.add_captions(frames, [""] * len(frames))
+        res.timings["pose2video"] = time.perf_counter() - t0
+        res.stage = "pose2video"
+        yield res
+
+        if out_dir is not None:
+            t0 = time.perf_counter()
+            res.files = self.write_files(res, Path(out_dir), stem)
+            res.timings["files"] = time.perf_counter() - t0
+            res.stage = "files"
+            yield res
+        res.timings["total"] = sum(v for k, v in res.timings.items() if k != "total")
+
+    def run(self, text: str, **kwargs) -> SignResult:
+        """Run every stage and return the final result."""
+        result = None
+        for partial in self.stages(text, **kwargs):
+            result = partial
+        assert result is not None
+        return result
+
+    # ------------------------------------------------------------------ files
+
+    def pixel_sequence(self, res: SignResult) -> sk.PoseSequence:
+        """The generated keypoints in the signer's 256x256 pixel frame (for .pose / JSON)."""
+        from .pose2video.avatar import get_appearance, to_signer_frame
+
+        px = to_signer_frame(res.pose.keypoints, get_appearance(res.signer))
+        return sk.PoseSequence(px, res.pose.mask.copy(), res.fps, 256, 256)
+
+    def write_files(self, res: SignResult, out_dir: Path, stem: str = "sign") -> dict[str, Path]:
+        """Side-by-side mp4, keypoints as .pose and OpenPose JSON zip, gloss JSON."""
+        from .formats.openpose import write_openpose_folder
+        from .formats.pose import write_pose
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files: dict[str, Path] = {}
+        both = render.side_by_side(res.skeleton_frames, res.signer_frames)
+        files["video"] = render.write_mp4(both, out_dir / f"{stem}.mp4", res.fps)
+        files["skeleton_video"] = render.write_mp4(
+            res.skeleton_frames, out_dir / f"{stem}_skeleton.mp4", res.fps
+        )
+        files["signer_video"] = render.write_mp4(
+            res.signer_frames, out_dir / f"{stem}_signer.mp4", res.fps
+        )
+        seq = self.pixel_sequence(res)
+        files["pose"] = write_pose(seq, out_dir / f"{stem}.pose") or out_dir / f"{stem}.pose"
+        json_dir = out_dir / f"{stem}_openpose"
+        written = write_openpose_folder(seq, json_dir, stem)
+        zpath = out_dir / f"{stem}_openpose.zip"
+        with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+            for p in written:
+                zf.write(p, arcname=f"{stem}_openpose/{Path(p).name}")
+        files["openpose_zip"] = zpath
+        gpath = out_dir / f"{stem}_gloss.json"
+        gpath.write_text(json.dumps(res.summary(), ensure_ascii=False, indent=1), "utf-8")
+        files["gloss_json"] = gpath
+        return {k: Path(v) for k, v in files.items()}

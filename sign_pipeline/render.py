@@ -1,0 +1,228 @@
+"""Skeleton drawing, subtitles, side-by-side composition and browser-playable mp4 writing.
+
+Keypoints given to :func:`draw_skeleton` are in the signer-independent frame of
+``skeleton.normalize`` (neck at 0, shoulder width 1) unless ``pixel=True``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from . import skeleton as sk
+
+#: Where the neck sits on a square canvas and how many pixels a shoulder width spans.
+NECK_POS = (0.5, 0.42)
+SHOULDER_FRACTION = 0.30
+
+BG = (250, 250, 247)
+COLORS = {
+    "pose": (70, 70, 80),
+    "face": (150, 120, 110),
+    "left_hand": (40, 120, 220),  # signer's left hand: blue
+    "right_hand": (220, 80, 40),  # signer's right hand: orange
+}
+
+
+def _edge_colors() -> list[tuple[int, int, int]]:
+    out = []
+    for a, _ in sk.EDGES:
+        for block, sl in sk.BLOCKS.items():
+            if sl.start <= a < sl.stop:
+                out.append(COLORS[block])
+                break
+    return out
+
+
+_EDGE_COLORS = _edge_colors()
+
+
+def to_canvas(keypoints: np.ndarray, size: int = 256) -> np.ndarray:
+    """Normalised keypoints -> pixel coordinates on a ``size`` x ``size`` canvas."""
+    scale = SHOULDER_FRACTION * size
+    offset = np.array([NECK_POS[0] * size, NECK_POS[1] * size], np.float32)
+    return np.asarray(keypoints, np.float32) * scale + offset
+
+
+def draw_skeleton(
+    keypoints: np.ndarray,
+    mask: np.ndarray | None = None,
+    size: int = 256,
+    pixel: bool = False,
+) -> np.ndarray:
+    """Draw a stick figure per frame: uint8 ``[T, size, size, 3]`` (or one frame for [127, 2])."""
+    kp = np.asarray(keypoints, np.float32)
+    single = kp.ndim == 2
+    if single:
+        kp = kp[None]
+        mask = None if mask is None else np.asarray(mask)[None]
+    if mask is None:
+        mask = np.ones(kp.shape[:2], bool)
+    px = kp if pixel else to_canvas(kp, size)
+    shift = 4  # sub-pixel precision for cv2 anti-aliased drawing
+    pts = np.round(px * (1 << shift)).astype(np.int32)
+    frames = np.empty((len(kp), size, size, 3), np.uint8)
+    thick_body = max(1, size // 100)
+    for t in range(len(kp)):
+        img = frames[t]
+        img[:] = BG
+        m = mask[t]
+        for (a, b), color in zip(sk.EDGES, _EDGE_COLORS):
+            if m[a] and m[b]:
+                width = thick_body + 1 if a < sk.POSE.stop else 1
+                cv2.line(img, tuple(pts[t, a]), tuple(pts[t, b]), color, width, cv2.LINE_AA, shift)
+        for block in ("left_hand", "right_hand"):
+            sl = sk.BLOCKS[block]
+            for p in range(sl.start, sl.stop):
+                if m[p]:
+                    cv2.circle(
+                        img,
+                        tuple(pts[t, p]),
+                        3 << (shift - 1),
+                        COLORS[block],
+                        -1,
+                        cv2.LINE_AA,
+                        shift,
+                    )
+    return frames[0] if single else frames
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def korean_font_path() -> Path:
+    """A Korean TTF shipped with the requirements (koreanize-matplotlib's NanumGothic)."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    candidates = []
+    if spec and spec.origin:
+        candidates.append(Path(spec.origin).parent / "fonts" / "NanumGothic.ttf")
+    candidates += [
+        Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf"),
+        Path(os.environ.get("KSL_FONT", "/nonexistent")),
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(
+        "no Korean font found: pip install koreanize-matplotlib (in requirements.txt)"
+    )
+
+
+@lru_cache(maxsize=8)
+def korean_font(size: int = 16) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(korean_font_path()), size)
+
+
+@lru_cache(maxsize=256)
+def _caption_strip(text: str, width: int, height: int) -> np.ndarray:
+    strip = Image.new("RGB", (width, height), (30, 30, 36))
+    draw = ImageDraw.Draw(strip)
+    font_size = max(10, int(height * 0.6))
+    font = korean_font(font_size)
+    while font_size > 8 and draw.textlength(text, font=font) > width - 8:
+        font_size -= 1
+        font = korean_font(font_size)
+    tw = draw.textlength(text, font=font)
+    draw.text(((width - tw) / 2, height / 2), text, font=font, fill=(255, 255, 255), anchor="lm")
+    return np.asarray(strip)
+
+
+def add_captions(
+    frames: np.ndarray, captions: Sequence[str], height: int | None = None
+) -> np.ndarray:
+    """Append a caption strip under each frame (one caption per frame; "" for none)."""
+    frames = np.asarray(frames)
+    t, h, w, _ = frames.shape
+    if len(captions) != t:
+        raise ValueError(f"{len(captions)} captions for {t} frames")
+    height = height or max(20, h // 8)
+    out = np.empty((t, h + height, w, 3), np.uint8)
+    out[:, :h] = frames
+    for i, text in enumerate(captions):
+        out[i, h:] = _caption_strip(text, w, height)
+    return out
+
+
+def side_by_side(*videos: np.ndarray, gap: int = 4) -> np.ndarray:
+    """Place equally long frame sequences next to each other (heights padded to the tallest)."""
+    if not videos:
+        raise ValueError("nothing to compose")
+    t = len(videos[0])
+    if any(len(v) != t for v in videos):
+        raise ValueError(f"frame counts differ: {[len(v) for v in videos]}")
+    h = max(v.shape[1] for v in videos)
+    w = sum(v.shape[2] for v in videos) + gap * (len(videos) - 1)
+    out = np.full((t, h, w, 3), 255, np.uint8)
+    x = 0
+    for v in videos:
+        out[:, : v.shape[1], x : x + v.shape[2]] = v
+        x += v.shape[2] + gap
+    return out
+
+
+# ---------------------------------------------------------------------------- video
+
+
+def write_mp4(
+    frames: Iterable[np.ndarray] | np.ndarray, path: str | Path, fps: float = 30.0
+) -> Path:
+    """Write RGB frames as H.264 + yuv420p mp4 (what browsers play) with imageio-ffmpeg's ffmpeg."""
+    import imageio_ffmpeg
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    it = iter(frames)
+    first = np.asarray(next(it))
+    h, w = first.shape[:2]
+    if h % 2 or w % 2:
+        raise ValueError(f"H.264 yuv420p needs even frame sizes, got {w}x{h}")
+    writer = imageio_ffmpeg.write_frames(
+        str(path),
+        (w, h),
+        fps=fps,
+        codec="libx264",
+        pix_fmt_out="yuv420p",
+        macro_block_size=2,
+        quality=None,
+        output_params=["-crf", "20", "-preset", "veryfast", "-movflags", "+faststart"],
+    )
+    writer.send(None)
+    writer.send(np.ascontiguousarray(first, np.uint8))
+    for frame in it:
+        writer.send(np.ascontiguousarray(frame, np.uint8))
+    writer.close()
+    return path
+
+
+def probe_video(path: str | Path) -> dict:
+    """Codec, pixel format, size and frame count of a video file (via ffmpeg)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    proc = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path), "-map", "0:v:0",
+         "-f", "null", "-"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    err = proc.stderr
+    info: dict = {"codec": None, "pix_fmt": None, "frames": None}
+    for line in err.splitlines():
+        line = line.strip()
+        if line.startswith("Stream") and "Video:" in line and info["codec"] is None:
+            desc = line.split("Video:", 1)[1].strip()
+            info["codec"] = desc.split()[0]
+            info["pix_fmt"] = desc.split(",")[1].strip().split("(")[0].strip()
+        if line.startswith("frame="):
+            try:
+                info["frames"] = int(line.split("frame=")[1].split()[0])
+            except (ValueError, IndexError):
+                pass
+    return info

@@ -1,0 +1,144 @@
+"""The product end to end on the shipped lexicon data and the avatar renderer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sign_pipeline import registry, render
+from sign_pipeline.formats.pose import read_pose
+from sign_pipeline.pipeline import PipelineError, SignPipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(
+    not registry.info("text2pose", "lexicon").installed,
+    reason="checkpoints/lexicon not built",
+)
+
+
+@pytest.fixture(scope="module")
+def pipe() -> SignPipeline:
+    return SignPipeline("lexicon", "avatar")
+
+
+@pytest.fixture(scope="module")
+def seoul(pipe, tmp_path_factory):
+    out = tmp_path_factory.mktemp("seoul")
+    return pipe.run("서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?", out_dir=out)
+
+
+def test_output_grows_with_the_sentence(pipe):
+    short = pipe.run("지하철")
+    longer = pipe.run("지하철 환풍구에 가방이 빠졌어요!")
+    assert len(longer.gloss.glosses) > len(short.gloss.glosses)
+    assert longer.n_frames > short.n_frames + 15
+    assert short.skeleton_frames.shape[0] == short.n_frames
+    assert longer.signer_frames.shape[0] == longer.n_frames
+
+
+def test_result_has_every_stage(seoul):
+    assert seoul.gloss.question
+    assert "지하철" in seoul.gloss.glosses
+    for stage in ("gloss", "text2pose", "skeleton", "pose2video", "files"):
+        assert seoul.timings[stage] >= 0
+    assert seoul.pose.keypoints.shape == (seoul.n_frames, 127, 2)
+    assert np.isfinite(seoul.pose.keypoints).all()
+    # every gloss that the lexicon knows is signed, in order
+    signed = [t.gloss for t in seoul.pose.timings]
+    assert signed == [g for g in seoul.gloss.glosses]
+    starts = [t.start for t in seoul.pose.timings]
+    assert starts == sorted(starts)
+
+
+def test_signer_changes_the_appearance_not_the_skeleton(pipe, seoul):
+    avatar = pipe.backend("pose2video", "avatar")
+    kp, mask = seoul.pose.keypoints, seoul.pose.mask
+    one = avatar.render(kp, mask, signer=1)
+    two = avatar.render(kp, mask, signer=2)
+    assert one.shape == two.shape
+    assert np.abs(one.astype(int) - two.astype(int)).mean() > 5  # another person
+    skel_one = render.draw_skeleton(kp, mask)
+    skel_two = render.draw_skeleton(kp, mask)
+    assert np.array_equal(skel_one, skel_two)  # the skeleton does not depend on the signer
+
+
+def test_subtitles_follow_the_gloss(seoul):
+    frames = seoul.skeleton_frames
+    labels = seoul.pose.gloss_per_frame()
+    caption = frames[:, 256:]  # the strip under the 256x256 skeleton
+    t_a = seoul.pose.timings[0]
+    t_b = seoul.pose.timings[1]
+    a0, a1 = t_a.start, t_a.end - 1
+    assert labels[a0] == labels[a1] == t_a.gloss
+    assert np.array_equal(caption[a0], caption[a1])  # same gloss, same subtitle
+    b0 = t_b.start
+    assert labels[b0] == t_b.gloss != t_a.gloss
+    assert not np.array_equal(caption[a0], caption[b0])  # new gloss, new subtitle
+
+
+def test_files_decode_as_h264(seoul):
+    for key in ("video", "skeleton_video", "signer_video"):
+        info = render.probe_video(seoul.files[key])
+        assert info["codec"] == "h264", (key, info)
+        assert info["pix_fmt"] == "yuv420p", (key, info)
+        assert info["frames"] == seoul.n_frames
+    pose = read_pose(seoul.files["pose"])
+    assert len(pose) == seoul.n_frames
+    summary = json.loads(seoul.files["gloss_json"].read_text(encoding="utf-8"))
+    assert summary["gloss"]["question"] is True
+    assert summary["frames"] == seoul.n_frames
+
+
+def test_speed_changes_duration(pipe):
+    slow = pipe.run("교통카드 충전", speed=0.7)
+    fast = pipe.run("교통카드 충전", speed=1.5)
+    assert fast.n_frames < 0.8 * slow.n_frames
+
+
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        ({"signer": 99}, "unknown signer"),
+        ({"text2pose": "nope"}, "nope"),
+        ({"speed": 20}, "speed"),
+    ],
+)
+def test_bad_options_give_clear_errors(pipe, kwargs, needle):
+    with pytest.raises(PipelineError, match=needle):
+        pipe.run("지하철", **kwargs)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "!!!"])
+def test_unsignable_text_is_a_pipeline_error(pipe, text):
+    with pytest.raises(PipelineError):
+        pipe.run(text)
+
+
+def test_command_line_writes_video_and_keypoints(tmp_path):
+    out = tmp_path / "out.mp4"
+    kp = tmp_path / "out.pose"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sign_pipeline", "지하철 환풍구에 가방이 빠졌어요!",
+         "--signer", "2", "-o", str(out), "--keypoints", str(kp)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "지하철 환풍구 가방 빠지다" in proc.stdout
+    assert render.probe_video(out)["codec"] == "h264"
+    assert len(read_pose(kp)) > 30
+    listing = subprocess.run(
+        [sys.executable, "-m", "sign_pipeline", "--list"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert "lexicon" in listing.stdout and "avatar" in listing.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "sign_pipeline", "   ", "-o", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "error:" in bad.stderr
