@@ -338,3 +338,18 @@ def test_prepare_videos_uses_extract_video(tmp_path, monkeypatch):
         assert r["n_frames"] == 12 and r["trim"] == [0, 12] and r["glosses"] == []
         assert r["source"] == "video" and r["split"] == "train"
     assert summary["sources"] == {"video": 2}
+
+
+def test_rest_pose_is_kept_from_the_trimmed_frames(prepared, aihub_tree):
+    out, _ = prepared
+    _, specs = aihub_tree
+    name = "NIA_SL_SEN0001_REAL01_F"
+    clip = load_clip(out, name)
+    assert clip["rest_mask"].all()
+    # the resting frames are the template pose: in the normalised frame of the clip
+    spec = specs[name]
+    norm = skeleton.Normalization(tuple(clip["center"]), float(clip["scale"]))
+    expected = norm.apply(template(spec["scale"]))
+    np.testing.assert_allclose(clip["rest"], expected, atol=1e-3)
+    # the wrist rests below where it is while signing
+    assert clip["rest"][skeleton.R_WRIST, 1] > clip["keypoints"][:, skeleton.R_WRIST, 1].mean()

@@ -138,8 +138,14 @@ def _finish(
     keypoints: np.ndarray,
     mask: np.ndarray,
     normalise: bool = True,
+    rest: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict:
-    """Fill short gaps, normalise, write arrays + sidecar; returns the record."""
+    """Fill short gaps, normalise, write arrays + sidecar; returns the record.
+
+    ``rest`` holds the trimmed-off resting frames (keypoints, mask): their per-point median,
+    in the clip's normalised frame, is stored as ``rest`` / ``rest_mask`` (the pose a
+    concatenative backend starts and ends in).
+    """
     raw_missing = int((~mask).sum())
     kp, m = skeleton.fill_short_gaps(keypoints, mask, max_gap=config["max_gap"])
     if normalise:
@@ -166,6 +172,15 @@ def _finish(
         "fps": np.float32(record["fps"]),
         "signer_index": np.int16(signer_index),
     }
+    if normalise and rest is not None and len(rest[0]):
+        rest_kp = norm.apply(rest[0])
+        rest_ok = rest[1].mean(axis=0) >= 0.5  # detected in most resting frames
+        med = np.zeros((skeleton.NUM_POINTS, 2), np.float32)
+        for p in np.flatnonzero(rest_ok):
+            med[p] = np.median(rest_kp[rest[1][:, p], p], axis=0)
+        arrays["rest"] = med
+        arrays["rest_mask"] = rest_ok
+        record["rest_frames"] = int(len(rest[0]))
     _write_clip(out, record, arrays)
     return record
 
@@ -196,7 +211,9 @@ def _process_aihub(out: Path, config: dict, clip_id: str, payload: dict) -> dict
         "skipped_frames": [[name, reason] for name, reason in report.skipped],
         "missing_frame_numbers": report.gaps,
     }
-    return _finish(out, config, record, kp, mask)
+    outside = np.r_[0:first, last : len(seq)]
+    rest = (seq.keypoints[outside], seq.mask[outside])
+    return _finish(out, config, record, kp, mask, rest=rest)
 
 
 def _whole_clip_record(clip_id: str, source: str, path: Path, seq) -> dict:

@@ -199,16 +199,15 @@ class LexiconText2Pose(Text2Pose):
                 timings[-1].end = min(timings[-1].end, _total(frames))
                 clip = clip[ib:]
                 prev = frames[-1][-1:]
-            # distance-dependent transition length
-            dist = float(np.abs(clip[0] - prev[-1])[sk.RIGHT_HAND].mean())
-            n = trans if k > 0 else rest_n
-            n = int(np.clip(round(n * (0.6 + dist)), 2, 3 * n))
+            n = _transition_frames(prev[-1], clip[0], trans if k > 0 else rest_n, speed)
             frames.append(minimum_jerk(prev[-1], clip[0], n))
             start = _total(frames)
             frames.append(clip)
             timings.append(GlossTiming(gloss, start, _total(frames)))
             prev = clip[-1:]
-        frames.append(minimum_jerk(prev[-1], rest, rest_n))
+        frames.append(
+            minimum_jerk(prev[-1], rest, _transition_frames(prev[-1], rest, rest_n, speed))
+        )
         frames.append(np.repeat(rest[None], rest_n, axis=0))
         kp = np.concatenate(frames).astype(np.float32)
         kp = self._smooth(kp)
@@ -225,6 +224,22 @@ class LexiconText2Pose(Text2Pose):
         for sl in (sk.POSE, sk.LEFT_HAND, sk.RIGHT_HAND):
             out[:, sl] = sosfiltfilt(sos, kp[:, sl], axis=0)
         return out
+
+
+#: Peak hand speed allowed in a transition, in shoulder widths per frame at speed 1.
+MAX_TRANSITION_SPEED = 0.15
+
+
+def _transition_frames(a: np.ndarray, b: np.ndarray, base: int, speed: float) -> int:
+    """Frames for a minimum-jerk move a -> b: at least ``base``, longer for far moves.
+
+    A minimum-jerk move peaks at 1.875x its mean speed; the length keeps that peak at
+    ``MAX_TRANSITION_SPEED * speed`` for the hand point that travels furthest.
+    """
+    hands = np.r_[sk.LEFT_HAND.start : sk.RIGHT_HAND.stop]
+    dist = float(np.linalg.norm(b[hands] - a[hands], axis=-1).max())
+    need = 1.875 * dist / (MAX_TRANSITION_SPEED * speed)
+    return int(np.clip(np.ceil(max(base, need)), 2, 45))
 
 
 def _total(frames: list[np.ndarray]) -> int:

@@ -1,0 +1,138 @@
+"""Build the ``lexicon`` text-to-pose data from a prepared dataset.
+
+``python -m training.build_lexicon --data data/prepared --out checkpoints/lexicon``
+
+Per signer and gloss, one clip: the WORD clip of that gloss when there is one (the
+whole trimmed clip), otherwise the gloss's span cut from a sentence (the span closest to the
+median length). Short gaps are interpolated and any remaining missing point is held at
+its nearest detected value, so the stored clips are complete. Per signer, the rest pose
+is the median of the resting frames that ``prepare`` trimmed off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sign_pipeline import skeleton as sk
+from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.text2pose.lexicon import LexiconConfig, LexiconText2Pose
+from training.dataset import load_clip, load_manifest
+
+
+def complete(keypoints: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """Fill every missing point by interpolation inside, holding values at the ends.
+
+    Returns None when a body or hand point is never detected in the clip.
+    """
+    kp, m = sk.fill_short_gaps(keypoints, mask, max_gap=len(keypoints))
+    t = np.arange(len(kp))
+    for p in range(kp.shape[1]):
+        ok = m[:, p]
+        if ok.all():
+            continue
+        if not ok.any():
+            if p < sk.FACE.start or p >= sk.FACE.stop:
+                return None
+            continue  # face point never seen: stays 0 (rest pose fills it below)
+        for d in range(2):
+            kp[:, p, d] = np.interp(t, t[ok], kp[ok, p, d])
+    return kp
+
+
+def build(data: Path, out: Path, splits: tuple[str, ...] = ("train",)) -> dict:
+    records = [r for r in load_manifest(data) if r.get("split") in splits]
+    inventory = load_inventory()
+    words: dict[tuple[int, str], list[dict]] = collections.defaultdict(list)
+    cuts: dict[tuple[int, str], list[tuple[dict, dict]]] = collections.defaultdict(list)
+    for r in records:
+        signer = int(r["signer_index"]) + 1
+        glosses = r.get("glosses") or []
+        if r.get("kind") == "WORD" and len(glosses) == 1:
+            words[(signer, glosses[0]["gloss"])].append(r)
+        else:
+            for g in glosses:
+                if g.get("start") is not None and g["end"] - g["start"] >= 4:
+                    cuts[(signer, g["gloss"])].append((r, g))
+
+    rest_sum: dict[int, list[np.ndarray]] = collections.defaultdict(list)
+    clips: dict[tuple[int, str], np.ndarray] = {}
+    sources = collections.Counter()
+    keys = set(words) | set(cuts)
+    for key in sorted(keys):
+        signer, gloss = key
+        arr = None
+        if key in words:
+            rec = words[key][0]
+            c = load_clip(data, rec["clip_id"])
+            arr = complete(c["keypoints"], c["mask"])
+            if arr is not None:
+                sources["word"] += 1
+        if arr is None and key in cuts:
+            spans = cuts[key]
+            median = np.median([g["end"] - g["start"] for _, g in spans])
+            rec, g = min(spans, key=lambda rg: abs(rg[1]["end"] - rg[1]["start"] - median))
+            c = load_clip(data, rec["clip_id"])
+            sl = slice(g["start"], g["end"])
+            arr = complete(c["keypoints"][sl], c["mask"][sl])
+            if arr is not None:
+                sources["sentence_cut"] += 1
+        if arr is None:
+            sources["unusable"] += 1
+            continue
+        clips[key] = arr
+        if "rest" in c and len(rest_sum[signer]) < 50:
+            rest_sum[signer].append(np.where(c["rest_mask"][:, None], c["rest"], np.nan))
+
+    rest: dict[int, np.ndarray] = {}
+    for signer in sorted({s for s, _ in clips}):
+        if rest_sum[signer]:
+            r = np.nanmedian(np.stack(rest_sum[signer]), axis=0)
+        else:  # no resting frames in the data: the mean first frame of the clips
+            r = np.mean([c[0] for (s, _), c in clips.items() if s == signer], axis=0)
+        rest[signer] = np.nan_to_num(r).astype(np.float32)
+    # face points never seen in a clip take the signer's resting face
+    for (signer, _), c in clips.items():
+        unseen = (c[:, sk.FACE] == 0).all(axis=(0, 2))
+        if unseen.any():
+            c[:, sk.FACE][:, unseen] = rest[signer][sk.FACE][unseen]
+
+    missing = sorted(g for g in inventory if not any((s, g) in clips for s in rest))
+    backend = LexiconText2Pose(clips, rest, LexiconConfig(fps=float(records[0]["fps"])))
+    extra = {
+        "built_from": str(data),
+        "splits": list(splits),
+        "clip_sources": dict(sources),
+        "glosses_without_clip": missing,
+    }
+    backend.save_pretrained(out, extra)
+    size = sum(f.stat().st_size for f in Path(out).iterdir())
+    summary = {
+        "signers": len(rest),
+        "glosses": len({g for _, g in clips}),
+        "clips": len(clips),
+        **dict(sources),
+        "missing_glosses": len(missing),
+        "bytes": size,
+    }
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True, type=Path, help="a dataset from training.prepare")
+    ap.add_argument("--out", default=Path("checkpoints/lexicon"), type=Path)
+    ap.add_argument(
+        "--splits", default="train", help="comma-separated splits to take clips from (train)"
+    )
+    args = ap.parse_args(argv)
+    summary = build(args.data, args.out, tuple(args.splits.split(",")))
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
