@@ -70,7 +70,7 @@ def _gloss_html(result) -> str:
     """Each gloss as a coloured chip by source; fingerspelled letters grouped by word."""
     g = result.gloss
     d = g.to_dict()
-    items = d.get("glosses") or d.get("items") or []
+    items = d.get("items") or []
     parts: list[str] = []
     group_open = None
     for it in items:

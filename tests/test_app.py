@@ -103,7 +103,9 @@ def test_api_translate_with_the_sentence_alone_and_after_bad_input(server):
     path = video if isinstance(video, str) else video.get("video") or video.get("path")
     assert Path(path).is_file() and Path(path).stat().st_size > 10_000
     assert result["gloss"]["glosses"]
-    assert " ".join(g["gloss"] for g in result["gloss"]["glosses"]) == "지하철 환풍구 가방 빠지다"
+    assert " ".join(result["gloss"]["glosses"]) == "지하철 환풍구 가방 빠지다"
+    sources = {item["source"] for item in result["gloss"]["items"]}
+    assert sources == {"lexicon"}
     assert result["frames"] > 30
 
 
@@ -146,7 +148,7 @@ def test_page_in_a_real_browser(server):
         page.screenshot(path=str(SHOTS / "02_other_signer.png"), full_page=True)
 
         # a fingerspelled name and the downloads
-        page.fill("#sentence textarea", "천안아산역 가고 싶어요")
+        page.fill("#sentence textarea", "이태원역 가고 싶어요")
         page.click("#go")
         page.wait_for_selector("#glosses .gloss-word", timeout=60_000)
         _wait_videos_playable(page)

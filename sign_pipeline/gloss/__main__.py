@@ -1,0 +1,53 @@
+"""Command line: ``python -m sign_pipeline.gloss "문장"`` prints the glosses.
+
+``--json`` prints the whole result object. With no sentence or ``-`` every line of standard
+input is one sentence, and one line of output (one JSON object with ``--json``) is written per
+input line; a line that cannot be signed gives ``{"text": ..., "error": ...}`` (or ``! message``
+without ``--json``). Exit status 1 if any input could not be signed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from sign_pipeline.gloss import GlossError, text_to_gloss
+
+
+def _one(text: str, as_json: bool) -> tuple[str, bool]:
+    try:
+        result = text_to_gloss(text)
+    except GlossError as err:
+        if as_json:
+            return json.dumps({"text": text, "error": str(err)}, ensure_ascii=False), False
+        return f"! {err}", False
+    return (result.to_json() if as_json else result.gloss_text), True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sign_pipeline.gloss", description="Korean text -> sign glosses."
+    )
+    parser.add_argument("text", nargs="?", default="-", help='a sentence, or "-" for stdin lines')
+    parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    ok_all = True
+    if args.text != "-":
+        line, ok = _one(args.text, args.json)
+        print(line, file=sys.stdout if ok or args.json else sys.stderr)
+        return 0 if ok else 1
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    for raw in sys.stdin:
+        line, ok = _one(raw.rstrip("\r\n"), args.json)
+        print(line, flush=True)
+        ok_all &= ok
+    return 0 if ok_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
