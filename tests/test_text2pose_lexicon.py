@@ -7,6 +7,7 @@ import pytest
 
 from sign_pipeline import skeleton as sk
 from sign_pipeline.text2pose.lexicon import (
+    QUANTUM,
     LexiconConfig,
     LexiconText2Pose,
     decode_clips,
@@ -40,7 +41,7 @@ def test_encode_decode_round_trip_within_quantum():
     back = decode_clips(*encode_clips(clips))
     assert [len(c) for c in back] == [3, 17, 1]
     for a, b in zip(clips, back):
-        assert np.abs(a - b).max() <= 0.5e-3 + 1e-6
+        assert np.abs(a - b).max() <= QUANTUM / 2 + 1e-6
 
 
 def test_minimum_jerk_starts_and_ends_at_rest_velocity():

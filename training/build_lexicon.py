@@ -4,7 +4,7 @@
 
 Per signer and gloss, one clip: the WORD clip of that gloss when there is one (the
 whole trimmed clip), otherwise the gloss's span cut from a sentence (the span closest to the
-median length). Short gaps are interpolated and any remaining missing point is held at
+median length), low-pass filtered like the generated output. Short gaps are interpolated and any remaining missing point is held at
 its nearest detected value, so the stored clips are complete. Per signer, the rest pose
 is the median of the resting frames that ``prepare`` trimmed off.
 """
@@ -20,7 +20,7 @@ import numpy as np
 
 from sign_pipeline import skeleton as sk
 from sign_pipeline.lexicon import load_inventory
-from sign_pipeline.text2pose.lexicon import LexiconConfig, LexiconText2Pose
+from sign_pipeline.text2pose.lexicon import LexiconConfig, LexiconText2Pose, lowpass
 from training.dataset import load_clip, load_manifest
 
 
@@ -84,7 +84,9 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ("train",)) -> dict:
         if arr is None:
             sources["unusable"] += 1
             continue
-        clips[key] = arr
+        # the same low-pass generation applies, on every block: removes detection jitter
+        # (also from the face) and makes the stored deltas small
+        clips[key] = lowpass(arr, float(c["fps"]), blocks=(slice(0, sk.NUM_POINTS),))
         if "rest" in c and len(rest_sum[signer]) < 50:
             rest_sum[signer].append(np.where(c["rest_mask"][:, None], c["rest"], np.nan))
 

@@ -24,8 +24,9 @@ from ..lexicon import load_inventory
 from ..registry import register
 from .base import GlossTiming, PoseOutput, Text2Pose
 
-#: Values are stored as int16 multiples of this (shoulder widths), delta-coded along time.
-QUANTUM = 1e-3
+#: Values are stored as int16 multiples of this (shoulder widths), delta-coded along time:
+#: 0.002 shoulder widths is about 0.15 px in the avatar's 256 x 256 frame.
+QUANTUM = 2e-3
 
 
 @dataclass
@@ -37,16 +38,20 @@ class LexiconConfig:
     lowpass_hz: float = 6.0
     lowpass_order: int = 4
     finger_hold: float = 2.0
+    #: Word clips longer than this are sped up to it inside sentences (as sign.mt does).
+    max_sign_s: float = 0.8
 
     @classmethod
     def from_dict(cls, d: dict) -> LexiconConfig:
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
-def encode_clips(clips: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def encode_clips(
+    clips: list[np.ndarray], quantum: float = QUANTUM
+) -> tuple[np.ndarray, np.ndarray]:
     """Quantise and delta-code clips ``[n_i, 127, 2]`` for compact storage."""
     lengths = np.array([len(c) for c in clips], np.int32)
-    q = [np.round(np.asarray(c, np.float64) / QUANTUM).astype(np.int32) for c in clips]
+    q = [np.round(np.asarray(c, np.float64) / quantum).astype(np.int32) for c in clips]
     deltas = [np.diff(c, axis=0, prepend=np.zeros_like(c[:1])) for c in q]
     flat = np.concatenate(deltas, axis=0)
     if np.abs(flat).max(initial=0) >= 2**15:
@@ -54,11 +59,14 @@ def encode_clips(clips: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return flat.astype(np.int16), lengths
 
 
-def decode_clips(flat: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+def decode_clips(
+    flat: np.ndarray, lengths: np.ndarray, quantum: float = QUANTUM
+) -> list[np.ndarray]:
+    """Inverse of :func:`encode_clips`."""
     out, pos = [], 0
     for n in lengths:
         seg = np.cumsum(flat[pos : pos + n].astype(np.int32), axis=0)
-        out.append((seg * QUANTUM).astype(np.float32))
+        out.append((seg * quantum).astype(np.float32))
         pos += n
     return out
 
@@ -122,7 +130,7 @@ class LexiconText2Pose(Text2Pose):
             flat, lengths = z["deltas"], z["lengths"]
             rest_arr = z["rest"].astype(np.float32)
         keys = cfg["clips"]  # list of [signer, gloss]
-        decoded = decode_clips(flat, lengths)
+        decoded = decode_clips(flat, lengths, float(cfg.get("quantum", QUANTUM)))
         clips = {(int(s), g): c for (s, g), c in zip(keys, decoded)}
         rest = {int(s): rest_arr[i] for i, s in enumerate(cfg["signers"])}
         return cls(clips, rest, LexiconConfig.from_dict(cfg.get("generation", {})))
@@ -131,13 +139,14 @@ class LexiconText2Pose(Text2Pose):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         keys = sorted(self.clips)
-        flat, lengths = encode_clips([self.clips[k] for k in keys])
+        flat, lengths = encode_clips([self.clips[k] for k in keys], QUANTUM)
         rest = np.stack([self.rest[s] for s in self.signers]).astype(np.float16)
         np.savez_compressed(path / "clips.npz", deltas=flat, lengths=lengths, rest=rest)
         cfg = {
             "backend": self.name,
             "signers": self.signers,
             "clips": [[s, g] for s, g in keys],
+            "quantum": QUANTUM,
             "generation": self.config.__dict__,
             "note": "Placeholder signs of the synthetic demo corpus, not validated KSL.",
             **(extra or {}),
@@ -171,6 +180,9 @@ class LexiconText2Pose(Text2Pose):
             clip = self._clip(signer, gloss)
             if clip is None:
                 continue
+            longest = cfg.max_sign_s * cfg.fps
+            if len(glosses) > 1 and len(clip) > longest:  # word clips are slower than
+                clip = resample(clip, longest / len(clip))  # signs inside a sentence
             clip = resample(clip, 1.0 / speed)
             is_last_letter = gloss in self._letters and (
                 i + 1 == len(glosses) or glosses[i + 1] not in self._letters
@@ -215,15 +227,25 @@ class LexiconText2Pose(Text2Pose):
         return PoseOutput(kp, mask, cfg.fps, timings)
 
     def _smooth(self, kp: np.ndarray) -> np.ndarray:
-        """Zero-phase Butterworth low-pass over time on body and hands (not the face)."""
         cfg = self.config
-        if len(kp) < 3 * (2 * cfg.lowpass_order + 1):
-            return kp
-        sos = butter(cfg.lowpass_order, cfg.lowpass_hz, fs=cfg.fps, output="sos")
-        out = kp.copy()
-        for sl in (sk.POSE, sk.LEFT_HAND, sk.RIGHT_HAND):
-            out[:, sl] = sosfiltfilt(sos, kp[:, sl], axis=0)
-        return out
+        return lowpass(kp, cfg.fps, cfg.lowpass_hz, cfg.lowpass_order)
+
+
+def lowpass(
+    kp: np.ndarray,
+    fps: float,
+    hz: float = 6.0,
+    order: int = 4,
+    blocks: tuple[slice, ...] = (sk.POSE, sk.LEFT_HAND, sk.RIGHT_HAND),
+) -> np.ndarray:
+    """Zero-phase Butterworth low-pass over time on the given blocks (default: not the face)."""
+    if len(kp) < 3 * (2 * order + 1):
+        return kp
+    sos = butter(order, hz, fs=fps, output="sos")
+    out = np.array(kp, np.float32, copy=True)
+    for sl in blocks:
+        out[:, sl] = sosfiltfilt(sos, kp[:, sl], axis=0)
+    return out
 
 
 #: Peak hand speed allowed in a transition, in shoulder widths per frame at speed 1.

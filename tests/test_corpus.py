@@ -1,0 +1,216 @@
+"""The synthetic demo corpus end to end: AI Hub layout, determinism, frames vs keypoints,
+realism figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sign_pipeline import skeleton as sk
+from sign_pipeline.formats.aihub import find_clips, read_aihub_clip, read_morpheme
+from sign_pipeline.pose2video.avatar import _palette, render_avatar
+from training.corpus.__main__ import main as corpus_main
+from training.corpus.generate import ClipJob, generate_corpus, make_clip, plan_jobs, run_job
+from training.corpus.sentences import all_sentences
+from training.corpus.signers import get_style
+from training.corpus.stats import compute_stats, format_table
+from training.corpus.stats import main as stats_main
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """The small preset without video (what the realism test measures)."""
+    root = tmp_path_factory.mktemp("corpus")
+    assert (
+        corpus_main(
+            ["--out", str(root), "--size", "small", "--no-video", "--workers", "1", "--quiet"]
+        )
+        == 0
+    )
+    return root
+
+
+def test_small_corpus_layout_and_manifest(small):
+    manifest = json.loads((small / "corpus.json").read_text(encoding="utf-8"))
+    assert manifest["n_clips"] == 20 and manifest["signers"] == ["REAL01", "REAL02"]
+    assert "PLACEHOLDER" in manifest["note"]
+    clips = find_clips(small)
+    assert len(clips) == 20
+    names = {c.name for c in clips}
+    assert "NIA_SL_SEN0001_REAL01_F" in names and "NIA_SL_WORD0001_REAL02_F" in names
+    entry = manifest["clips"][0]
+    frames = sorted((small / "keypoints" / entry["name"]).glob("*_keypoints.json"))
+    assert len(frames) == entry["frames"]
+    assert frames[0].name == f"{entry['name']}_000000000000_keypoints.json"
+    doc = json.loads(frames[0].read_text())
+    person = doc["people"][0]
+    assert len(person["pose_keypoints_2d"]) == 75 and len(person["hand_right_keypoints_2d"]) == 63
+
+
+def test_every_gloss_appears_in_the_morpheme_with_spans_inside(small):
+    manifest = json.loads((small / "corpus.json").read_text(encoding="utf-8"))
+    sentences = {s.text: s.glosses for s in all_sentences()}
+    for entry in manifest["clips"]:
+        path = small / "morpheme" / f"{entry['name']}_morpheme.json"
+        spans = read_morpheme(path)
+        assert [s.gloss for s in spans] == entry["glosses"]
+        for s in spans:
+            assert 0 <= s.start < s.end <= entry["frames"]
+        for a, b in zip(spans, spans[1:]):
+            assert a.end <= b.start + 1
+        meta = json.loads(path.read_text(encoding="utf-8"))["metaData"]
+        if entry["kind"] == "SEN":
+            assert meta["sentence"] == entry["sentence"]
+            assert tuple(entry["glosses"]) == sentences[entry["sentence"]]
+        # resting pose before the first and after the last gloss
+        assert spans[0].start >= 8 and entry["frames"] - spans[-1].end >= 8
+
+
+def test_clip_reads_back_in_256_pixel_space(small):
+    clip = next(c for c in find_clips(small) if c.name == "NIA_SL_SEN0001_REAL01_F")
+    seq, spans = read_aihub_clip(clip)
+    kp = seq.keypoints[seq.mask]
+    assert kp.min() >= 0 and kp.max() < 256
+    norm = sk.estimate_normalization(seq.keypoints, seq.mask)
+    assert 60 < norm.scale < 90  # shoulder width in pixels
+    assert [s.gloss for s in spans] == list(all_sentences()[0].glosses)
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path):
+    kwargs = dict(sentences=2, words=1, signers=1, video=False, workers=1, progress=False)
+    generate_corpus(tmp_path / "a", seed=3, **kwargs)
+    generate_corpus(tmp_path / "b", seed=3, **kwargs)
+    generate_corpus(tmp_path / "c", seed=4, **kwargs)
+    files_a = sorted((tmp_path / "a" / "keypoints").rglob("*.json"))
+    assert len(files_a) > 100
+    for fa in files_a:
+        rel = fa.relative_to(tmp_path / "a")
+        assert fa.read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    first = files_a[len(files_a) // 2].relative_to(tmp_path / "a")
+    other = tmp_path / "c" / first
+    assert not other.exists() or other.read_bytes() != files_a[len(files_a) // 2].read_bytes()
+
+
+def test_worker_count_does_not_change_the_corpus(tmp_path):
+    kwargs = dict(seed=0, sentences=2, words=0, signers=2, video=False, progress=False)
+    generate_corpus(tmp_path / "one", workers=1, **kwargs)
+    generate_corpus(tmp_path / "two", workers=2, **kwargs)
+    for fa in sorted((tmp_path / "one" / "keypoints").rglob("*.json"))[::17]:
+        rel = fa.relative_to(tmp_path / "one")
+        assert fa.read_bytes() == (tmp_path / "two" / rel).read_bytes()
+
+
+def _job(glosses, signer="REAL01", kind="SEN", sentence=None) -> ClipJob:
+    return ClipJob(f"NIA_SL_{kind}9999_{signer}_F", kind, signer, tuple(glosses), sentence, 0, True)
+
+
+def _near(img: np.ndarray, pts: np.ndarray, colors: list) -> np.ndarray:
+    """Per point: distance of its pixel colour to the nearest of ``colors``."""
+    xy = np.clip(np.round(pts).astype(int), 0, 255)
+    pix = img[xy[:, 1], xy[:, 0]].astype(int)
+    d = np.stack([np.abs(pix - np.array(c)).sum(-1) for c in colors], -1)
+    return d.min(-1)
+
+
+def test_written_keypoints_are_what_the_frames_show():
+    job = _job(["가다", "감사", "어디"], signer="REAL02", sentence="어디 가요?")
+    seq, spans, frames, syn = make_clip(job)
+    style = get_style("REAL02")
+    assert frames.shape == (len(syn.keypoints), 256, 256, 3) and frames.dtype == np.uint8
+    # the frames are the rendering of the clean keypoints ...
+    again = render_avatar(
+        syn.keypoints[::9], None, style.appearance, front_hand=syn.front_right[::9]
+    )
+    np.testing.assert_array_equal(again, frames[::9])
+    # ... and the written keypoints are those plus small detection noise only
+    m = seq.mask
+    err = np.linalg.norm(seq.keypoints - syn.keypoints, axis=-1)[m]
+    assert np.percentile(err, 99) < 2.5
+    pal = _palette(style.appearance)
+    skin = [pal.skin, pal.skin_line, pal.skin_dark, pal.skin_light]
+    s0, e0 = spans[0].start, spans[-1].end
+    hits = {"right": [], "left": []}
+    for t in range(s0, e0, 3):
+        img = frames[t]
+        for side, hand in (("right", sk.RIGHT_HAND), ("left", sk.LEFT_HAND)):
+            hits[side] += list(_near(img, syn.keypoints[t, hand], skin) < 60)
+        # nose bridge and tip: skin
+        face_pts = syn.keypoints[t, [sk.FACE.start + i for i in (28, 29, 30)]]
+        assert (_near(img, face_pts, skin) < 90).all()
+    # the dominant hand is drawn in front; the other one is sometimes hidden by its arm
+    assert np.mean(hits["right"]) > 0.95
+    assert np.mean(hits["left"]) > 0.8
+
+
+def test_hand_pixels_come_from_the_hand_keypoints():
+    """Removing a hand's keypoints removes its skin from exactly those pixels."""
+    job = _job(["택시"], kind="WORD")
+    _, spans, frames, syn = make_clip(job)
+    t = (spans[0].start + spans[0].end) // 2
+    kp = syn.keypoints[t]
+    mask = np.ones(127, bool)
+    mask[sk.RIGHT_HAND] = False
+    style = get_style("REAL01")
+    without = render_avatar(kp, mask, style.appearance)
+    with_ = frames[t]
+    xy = np.round(kp[sk.RIGHT_HAND]).astype(int)
+    changed = (
+        np.abs(with_[xy[:, 1], xy[:, 0]].astype(int) - without[xy[:, 1], xy[:, 0]]).sum(-1) > 30
+    )
+    assert changed.mean() > 0.8
+
+
+def test_video_is_h264_and_matches_frame_count(tmp_path):
+    import imageio.v2 as imageio
+
+    job = _job(["네"], kind="WORD")
+    entry = run_job((job, str(tmp_path)))
+    path = tmp_path / "video" / f"{job.name}.mp4"
+    assert path.stat().st_size > 1000
+    reader = imageio.get_reader(str(path))
+    meta = reader.get_meta_data()
+    n = sum(1 for _ in reader)
+    reader.close()
+    assert meta["codec"] == "h264" and meta["size"] == (256, 256)
+    assert n == entry["frames"]
+    assert find_clips(tmp_path)[0].video_path == path
+
+
+def test_signers_proportions_differ_in_the_written_keypoints(small):
+    lengths: dict[str, list] = {}
+    for clip in find_clips(small):
+        seq, _ = read_aihub_clip(clip)
+        kp, m = seq.keypoints, seq.mask
+        norm = sk.estimate_normalization(kp, m)
+        ok = m[:, sk.R_SHOULDER] & m[:, sk.R_ELBOW]
+        upper = np.median(np.linalg.norm(kp[ok, sk.R_SHOULDER] - kp[ok, sk.R_ELBOW], axis=-1))
+        lengths.setdefault(seq.meta["signer"], []).append((norm.scale, norm.center[1], upper))
+    a, b = (np.median(np.array(v), axis=0) for v in lengths.values())
+    assert abs(a[0] - b[0]) > 3  # shoulder width in pixels
+    assert abs(a[1] - b[1]) > 1  # neck height
+
+
+def test_realism_figures_in_range_on_the_small_corpus(small):
+    rows = compute_stats(small)
+    table = format_table(rows)
+    assert all(r.ok for r in rows), table
+    assert len(rows) == 7
+    assert stats_main([str(small)]) == 0
+
+
+def test_plan_jobs_sizes():
+    jobs = plan_jobs(0, None, None, 4, False)
+    n_sent = len(all_sentences())
+    sen = [j for j in jobs if j.kind == "SEN"]
+    words = [j for j in jobs if j.kind == "WORD"]
+    assert len(sen) == 4 * n_sent
+    from sign_pipeline.lexicon import load_inventory
+
+    assert len(words) == 4 * len(load_inventory())
+    assert {j.signer for j in jobs} == {"REAL01", "REAL02", "REAL03", "REAL04"}
+    assert len({j.name for j in jobs}) == len(jobs)
+    with pytest.raises(ValueError, match="signers must be"):
+        plan_jobs(0, 1, 1, 5, False)

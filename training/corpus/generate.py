@@ -1,0 +1,213 @@
+"""Generate the synthetic demo corpus in the AI Hub layout.
+
+For every (sentence or word, signer): synthesize the signing (:mod:`.motion`), draw the
+frames with the library's avatar renderer, add detection noise to the keypoints only,
+and write
+
+* ``root/keypoints/{clip}/{clip}_{i:012d}_keypoints.json`` (OpenPose JSON, 256 x 256 px),
+* ``root/morpheme/{clip}_morpheme.json`` (gloss start/end in seconds, the sentence),
+* ``root/video/{clip}.mp4`` (H.264, yuv420p, 30 fps),
+
+through :func:`sign_pipeline.formats.aihub.write_aihub_clip`, plus ``root/corpus.json``
+(options, signers, and per clip: kind, signer, sentence, glosses, frames). Clip names:
+``NIA_SL_SEN0001_REAL01_F`` (sentence 1 of :func:`.sentences.all_sentences`) and
+``NIA_SL_WORD0001_REAL01_F`` (gloss 1 of the inventory, signed alone). Everything is
+deterministic from the seed: each clip draws from its own generator seeded with
+``(seed, crc32(clip name))``, so the worker count does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from sign_pipeline.formats.aihub import GlossSpan, write_aihub_clip
+from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.pose2video.avatar import render_avatar
+from sign_pipeline.skeleton import PoseSequence
+from training.corpus.motion import synthesize
+from training.corpus.noise import add_detection_noise
+from training.corpus.sentences import all_sentences
+from training.corpus.signers import SIGNER_IDS, get_style
+
+FPS = 30.0
+FRAME = 256
+#: Size presets: (sentences, words, signers); None = all.
+SIZES: dict[str, tuple[int | None, int | None, int]] = {
+    "small": (6, 4, 2),
+    "full": (None, None, len(SIGNER_IDS)),
+}
+
+
+@dataclass(frozen=True)
+class ClipJob:
+    """One clip to generate."""
+
+    name: str
+    kind: str  # "SEN" or "WORD"
+    signer: str
+    glosses: tuple[str, ...]
+    sentence: str | None
+    seed: int
+    video: bool
+
+
+def clip_name(kind: str, number: int, signer: str) -> str:
+    return f"NIA_SL_{kind}{number:04d}_{signer}_F"
+
+
+def plan_jobs(
+    seed: int = 0,
+    sentences: int | None = None,
+    words: int | None = None,
+    signers: int = len(SIGNER_IDS),
+    video: bool = True,
+) -> list[ClipJob]:
+    """Every clip of a corpus of the given size (sentences first, then words)."""
+    if not 1 <= signers <= len(SIGNER_IDS):
+        raise ValueError(f"signers must be 1..{len(SIGNER_IDS)}, got {signers}")
+    sents = all_sentences()
+    n_sent = len(sents) if sentences is None else min(sentences, len(sents))
+    glosses = list(load_inventory())
+    n_words = len(glosses) if words is None else min(words, len(glosses))
+    # a small corpus still sees varied words: spread the picks over the inventory
+    word_idx = np.linspace(0, len(glosses) - 1, n_words).round().astype(int) if n_words else []
+    word_idx = list(dict.fromkeys(int(i) for i in word_idx))
+    sent_idx = range(n_sent)
+    if sentences is not None and n_sent < len(sents):
+        sent_idx = np.linspace(0, len(sents) - 1, n_sent).round().astype(int)
+        sent_idx = list(dict.fromkeys(int(i) for i in sent_idx))
+    jobs = []
+    for signer in SIGNER_IDS[:signers]:
+        for i in sent_idx:
+            s = sents[i]
+            name = clip_name("SEN", i + 1, signer)
+            jobs.append(ClipJob(name, "SEN", signer, s.glosses, s.text, seed, video))
+        for i in word_idx:
+            name = clip_name("WORD", i + 1, signer)
+            jobs.append(ClipJob(name, "WORD", signer, (glosses[i],), None, seed, video))
+    return jobs
+
+
+def clip_rng(seed: int, name: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
+
+
+def make_clip(job: ClipJob):
+    """Synthesize one clip: (noisy PoseSequence, spans, frames or None, clean keypoints)."""
+    style = get_style(job.signer)
+    rng = clip_rng(job.seed, job.name)
+    syn = synthesize(
+        list(job.glosses), style, rng, sentence=job.sentence, citation=job.kind == "WORD"
+    )
+    frames = None
+    if job.video:
+        frames = render_avatar(syn.keypoints, None, style.appearance, front_hand=syn.front_right)
+    noisy, mask = add_detection_noise(
+        syn.keypoints, rng, style.appearance.shoulder_width, style.noise, FRAME
+    )
+    seq = PoseSequence(
+        noisy, mask, fps=FPS, width=FRAME, height=FRAME,
+        meta={"clip": job.name, "signer": job.signer},
+    )  # fmt: skip
+    spans = [GlossSpan(g, s, e) for g, s, e in syn.spans]
+    return seq, spans, frames, syn
+
+
+def write_video(path: Path, frames: np.ndarray, fps: float = FPS) -> None:
+    """H.264 + yuv420p mp4 through imageio-ffmpeg (plays in browsers)."""
+    import imageio.v2 as imageio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = imageio.get_writer(
+        str(path), fps=fps, codec="libx264", pixelformat="yuv420p", macro_block_size=16,
+        quality=7, ffmpeg_log_level="error",
+    )  # fmt: skip
+    try:
+        for f in frames:
+            writer.append_data(f)
+    finally:
+        writer.close()
+
+
+def run_job(args: tuple[ClipJob, str]) -> dict:
+    """Generate and write one clip; returns its manifest entry."""
+    job, root = args
+    seq, spans, frames, _ = make_clip(job)
+    write_aihub_clip(root, job.name, seq, spans, sentence=job.sentence)
+    if frames is not None:
+        write_video(Path(root) / "video" / f"{job.name}.mp4", frames)
+    return {
+        "name": job.name,
+        "kind": job.kind,
+        "signer": job.signer,
+        "sentence": job.sentence,
+        "glosses": list(job.glosses),
+        "frames": len(seq),
+        "spans": [[s.gloss, s.start, s.end] for s in spans],
+    }
+
+
+def generate_corpus(
+    root: str | os.PathLike,
+    seed: int = 0,
+    sentences: int | None = None,
+    words: int | None = None,
+    signers: int = len(SIGNER_IDS),
+    video: bool = True,
+    workers: int | None = None,
+    progress: bool = True,
+) -> dict:
+    """Write the corpus under ``root``; returns the manifest (also in root/corpus.json)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    jobs = plan_jobs(seed, sentences, words, signers, video)
+    workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    t0 = time.time()
+    args = [(job, str(root)) for job in jobs]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc="corpus", unit="clip")
+    entries = []
+    if workers == 1:
+        for a in args:
+            entries.append(run_job(a))
+            if bar:
+                bar.update(1)
+    else:
+        with get_context("fork").Pool(workers) as pool:
+            for entry in pool.imap_unordered(run_job, args, chunksize=2):
+                entries.append(entry)
+                if bar:
+                    bar.update(1)
+    if bar:
+        bar.close()
+    entries.sort(key=lambda e: (e["signer"], e["kind"] != "SEN", e["name"]))
+    manifest = {
+        "note": (
+            "Synthetic demo corpus: a parametric avatar signing PLACEHOLDER sign forms "
+            "(not validated Korean Sign Language) in the AI Hub layout; 256x256 px, 30 fps."
+        ),
+        "seed": seed,
+        "frame_size": [FRAME, FRAME],
+        "fps": FPS,
+        "signers": list(SIGNER_IDS[:signers]),
+        "video": video,
+        "n_clips": len(entries),
+        "n_frames": int(sum(e["frames"] for e in entries)),
+        "seconds": round(time.time() - t0, 1),
+        "clips": entries,
+    }
+    (root / "corpus.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return manifest
