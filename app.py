@@ -42,7 +42,8 @@ EXAMPLES = [
     "지갑을 잃어버렸어요. 도와주세요.",
     "화장실이 어디예요?",
     "공항 가는 버스는 어디에서 타요?",
-    "열차가 지연되고 있습니다.",
+    "3호선 열차가 10분 지연되고 있습니다.",
+    "이태원역에 가려면 어디서 내려요?",
     "장애인복지카드로 할인이 되나요?",
 ]
 
@@ -57,61 +58,66 @@ MAX_CHARS = 300
 CSS = """
 @font-face { font-family: 'KSLKorean'; src: url('/gradio_api/file=%s') format('truetype'); }
 .notice { font-size: 0.92em; padding: 6px 10px; border-left: 4px solid #e65100; background: #fff4e5; }
-.gloss-chip { display: inline-block; margin: 2px 3px; padding: 3px 8px; border-radius: 12px;
-              color: white; font-size: 1.05em; }
-.gloss-word { display: inline-block; margin: 2px 6px; padding: 2px 4px; border: 1px dashed #e65100;
-              border-radius: 8px; }
-.gloss-src { font-size: 0.7em; opacity: 0.85; margin-left: 3px; }
-#glosses { min-height: 3em; }
+.gloss-line { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 4px; }
+.gloss-chip { display: inline-flex; flex-direction: column; align-items: center; padding: 3px 9px;
+              border-radius: 10px; border: 2px solid; background: #fff; }
+.gloss-name { font-size: 1.25em; font-weight: 600; line-height: 1.3; }
+.gloss-src { font-size: 0.72em; opacity: 0.9; }
+.gloss-word { display: inline-flex; flex-direction: column; padding: 2px 4px;
+              border: 1px dashed #e65100; border-radius: 10px; }
+.gloss-word-label { font-size: 0.8em; color: #e65100; text-align: center; }
+.gloss-word-letters { display: flex; gap: 3px; }
+.error-box { color: #b71c1c; background: #ffebee; padding: 6px 10px; border-radius: 6px; }
 """
 
 
 def _gloss_html(result) -> str:
-    """Each gloss as a coloured chip by source; fingerspelled letters grouped by word."""
+    """Each gloss as a chip coloured by its source; fingerspelled letters grouped by word."""
     g = result.gloss
-    d = g.to_dict()
-    items = d.get("items") or []
+    items = g.to_dict().get("items") or []
     parts: list[str] = []
-    group_open = None
+    open_group = None
     for it in items:
         name = html.escape(str(it.get("gloss", "")))
         src = str(it.get("source", "lexicon"))
-        surface = html.escape(str(it.get("surface", "")))
         color = SOURCE_COLORS.get(src, "#455a64")
         group = it.get("group")
-        if src == "fingerspelling" and group is not None:
-            if group_open != group:
-                if group_open is not None:
-                    parts.append("</span>")
-                parts.append(f'<span class="gloss-word" title="fingerspelled: {surface}">')
-                group_open = group
-        elif group_open is not None:
-            parts.append("</span>")
-            group_open = None
+        spelled = src == "fingerspelling"
+        if open_group is not None and (not spelled or group != open_group):
+            parts.append("</span></span>")
+            open_group = None
+        if spelled and open_group is None:
+            word = html.escape(str(it.get("word") or it.get("surface") or ""))
+            parts.append(
+                f'<span class="gloss-word"><span class="gloss-word-label">{word} · '
+                'fingerspelled</span><span class="gloss-word-letters">'
+            )
+            open_group = group
         parts.append(
-            f'<span class="gloss-chip" style="background:{color}" title="{surface} ({src})"'
-            f' data-source="{src}">{name}<span class="gloss-src">{src}</span></span>'
+            f'<span class="gloss-chip" style="border-color:{color};color:{color}"'
+            f' data-source="{src}" title="{html.escape(str(it.get("surface", "")))}">'
+            f'<span class="gloss-name">{name}</span><span class="gloss-src">{src}</span></span>'
         )
-    if group_open is not None:
-        parts.append("</span>")
+    if open_group is not None:
+        parts.append("</span></span>")
     marks = []
     if g.question:
-        marks.append("? question (raised brows)")
-    if getattr(g, "negation", False):
+        marks.append("question (raised brows)")
+    if g.negation:
         marks.append("negation")
     cov = ", ".join(f"{k}: {v}" for k, v in g.coverage.items() if v)
-    lines = [f'<div class="gloss-line" data-glosses="{html.escape(" ".join(g.glosses))}">']
-    lines.append("".join(parts))
-    lines.append("</div>")
-    lines.append(f"<p><b>Coverage</b> — {html.escape(cov) or 'none'}")
+    lines = [
+        f'<div class="gloss-line" data-glosses="{html.escape(" ".join(g.glosses))}">',
+        "".join(parts),
+        "</div>",
+        f"<p><b>Coverage</b> — {html.escape(cov) or 'none'}",
+    ]
     if marks:
         lines.append(" · <b>Marks</b> — " + html.escape(", ".join(marks)))
     lines.append("</p>")
     if g.skipped:
-        sk = ", ".join(
-            html.escape(f"{getattr(s, 'text', s)} ({getattr(s, 'reason', '')})") for s in g.skipped
-        )
-        lines.append(f"<p><b>Skipped</b> — {sk}</p>")
+        skipped = ", ".join(html.escape(f"{s.text} ({s.reason})") for s in g.skipped)
+        lines.append(f"<p><b>Skipped</b> — {skipped}</p>")
     if g.message:
         lines.append(f"<p><i>{html.escape(g.message)}</i></p>")
     return "".join(lines)
@@ -134,12 +140,13 @@ def _new_run_dir() -> Path:
 
 
 def _validate_text(text) -> str:
+    """The sentence, or PipelineError with a message for the user."""
     if not isinstance(text, str):
-        raise gr.Error("Please type a Korean sentence.")
+        raise PipelineError("Please type a Korean sentence.")
     if not text.strip():
-        raise gr.Error("The sentence is empty: please type a Korean sentence.")
+        raise PipelineError("The sentence is empty: please type a Korean sentence.")
     if len(text) > MAX_CHARS:
-        raise gr.Error(
+        raise PipelineError(
             f"The sentence has {len(text)} characters; at most {MAX_CHARS} can be signed at once."
         )
     return text
@@ -160,21 +167,24 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
         try:
             return int(str(value).split("·")[0].strip())
         except ValueError:
-            raise gr.Error(f"Unknown signer {value!r}; choose one of {signer_labels}") from None
+            raise PipelineError(
+                f"unknown signer {value!r}; choose one of {signer_labels}"
+            ) from None
 
     def run_page(text, signer_label, t2p, p2v, speed):
-        text = _validate_text(text)
-        out_dir = _new_run_dir()
+        """Stream the result to the page; bad input becomes a message, never a crash."""
         started = time.perf_counter()
         try:
-            for res in pipe.stages(
+            text = _validate_text(text)
+            stages = pipe.stages(
                 text,
                 signer=signer_number(signer_label),
                 speed=speed,
                 text2pose=t2p,
                 pose2video=p2v,
-                out_dir=out_dir,
-            ):
+                out_dir=_new_run_dir(),
+            )
+            for res in stages:
                 if res.stage == "gloss":
                     yield {
                         status: "Glosses ready — generating the signing…",
@@ -197,7 +207,14 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
                         timings: _timings_md(res),
                     }
         except PipelineError as exc:
-            raise gr.Error(str(exc)) from None
+            yield {
+                status: f'<p class="error-box" id="error">⚠ {html.escape(str(exc))}</p>',
+                gloss_box: "",
+                skel_video: None,
+                signer_video: None,
+                downloads: None,
+                timings: "",
+            }
 
     def translate(
         text: str,
@@ -207,8 +224,8 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
         speed: float = 1.0,
     ) -> tuple[str, dict]:
         """Sign a Korean sentence: returns the side-by-side mp4 and the gloss result."""
-        text = _validate_text(text)
         try:
+            text = _validate_text(text)
             res = pipe.run(
                 text,
                 signer=signer,
@@ -247,14 +264,14 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
             t2p = gr.Radio(t2p_names, value=t2p_names[0], label="Text → pose", elem_id="t2p")
             p2v = gr.Radio(p2v_names, value=p2v_names[0], label="Pose → video", elem_id="p2v")
             speed = gr.Slider(0.5, 2.0, value=1.0, step=0.1, label="Speed", elem_id="speed")
-        status = gr.Markdown("", elem_id="status")
+        status = gr.HTML("", elem_id="status")
         gloss_box = gr.HTML("", label="Glosses", elem_id="glosses")
         with gr.Row():
             skel_video = gr.Video(
-                label="Skeleton", autoplay=True, loop=True, elem_id="skeleton_video"
+                label="Skeleton", autoplay=True, loop=True, height=380, elem_id="skeleton_video"
             )
             signer_video = gr.Video(
-                label="Signer", autoplay=True, loop=True, elem_id="signer_video"
+                label="Signer", autoplay=True, loop=True, height=380, elem_id="signer_video"
             )
         downloads = gr.File(label="Downloads", file_count="multiple", elem_id="downloads")
         timings = gr.Markdown("", elem_id="timings")

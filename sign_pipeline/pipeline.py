@@ -160,8 +160,9 @@ class SignPipeline:
 
         t0 = time.perf_counter()
         frames = p2v.render(res.pose.keypoints, res.pose.mask, signer=signer)
-        # same caption strip height under the signer so the two line up
-        res.signer_frames = render.add_captions(frames, [""] * len(frames))
+        # a caption strip of the same height under the signer (its name) so the two line up
+        label = dict(self.signers())[signer]
+        res.signer_frames = render.add_captions(frames, [label] * len(frames))
         res.timings["pose2video"] = time.perf_counter() - t0
         res.stage = "pose2video"
         yield res

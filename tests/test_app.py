@@ -158,8 +158,17 @@ def test_page_in_a_real_browser(server):
         # bad input: a clear message, and the page keeps working
         page.fill("#sentence textarea", "   ")
         page.click("#go")
-        page.wait_for_selector("text=empty", timeout=30_000)
+        page.wait_for_selector("#error", timeout=30_000)
+        assert "empty" in page.inner_text("#error")
         page.screenshot(path=str(SHOTS / "04_empty.png"), full_page=True)
+        page.fill("#sentence textarea", "화장실이 어디예요?")
+        page.click("#go")
+        page.wait_for_function(
+            "() => { const g = document.querySelector('#glosses .gloss-line');"
+            " return g && g.dataset.glosses === '화장실 어디'; }",
+            timeout=60_000,
+        )
+        assert page.locator("#error").count() == 0
         browser.close()
 
 
