@@ -40,6 +40,8 @@ class LexiconConfig:
     finger_hold: float = 2.0
     #: Word clips longer than this are sped up to it inside sentences (as sign.mt does).
     max_sign_s: float = 0.8
+    #: Finger-alphabet letters inside a word are signed in this time (2.5 letters a second).
+    letter_s: float = 0.4
 
     @classmethod
     def from_dict(cls, d: dict) -> LexiconConfig:
@@ -180,7 +182,7 @@ class LexiconText2Pose(Text2Pose):
             clip = self._clip(signer, gloss)
             if clip is None:
                 continue
-            longest = cfg.max_sign_s * cfg.fps
+            longest = (cfg.letter_s if gloss in self._letters else cfg.max_sign_s) * cfg.fps
             if len(glosses) > 1 and len(clip) > longest:  # word clips are slower than
                 clip = resample(clip, longest / len(clip))  # signs inside a sentence
             clip = resample(clip, 1.0 / speed)
