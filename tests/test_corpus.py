@@ -86,6 +86,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
     generate_corpus(tmp_path / "c", seed=4, **kwargs)
     files_a = sorted((tmp_path / "a" / "keypoints").rglob("*.json"))
     assert len(files_a) > 100
+    files_a += sorted((tmp_path / "a" / "morpheme").rglob("*.json"))  # morphemes too
     for fa in files_a:
         rel = fa.relative_to(tmp_path / "a")
         assert fa.read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel

@@ -300,11 +300,13 @@ def write_aihub_clip(
     seq: PoseSequence,
     spans: list[GlossSpan],
     sentence: str | None = None,
+    exported_on: str | None = None,
 ) -> Path:
     """Write one clip in the AI Hub layout under ``root``; returns its keypoint folder.
 
     Frames go to ``root/keypoints/{clip}/{clip}_{i:012d}_keypoints.json`` and glosses to
-    ``root/morpheme/{clip}_morpheme.json`` (``sentence`` stored as ``metaData["sentence"]``).
+    ``root/morpheme/{clip}_morpheme.json`` (``sentence`` stored as ``metaData["sentence"]``;
+    ``exported_on`` as ``metaData["exportedOn"]``, today by default).
     """
     root = Path(root)
     folder = root / "keypoints" / clip_name
@@ -316,6 +318,7 @@ def write_aihub_clip(
         fps=seq.fps,
         n_frames=len(seq),
         sentence=sentence,
+        exported_on=exported_on,
     )
     return folder
 

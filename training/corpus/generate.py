@@ -38,6 +38,8 @@ from training.corpus.sentences import all_sentences
 from training.corpus.signers import SIGNER_IDS, get_style
 
 FPS = 30.0
+#: ``metaData.exportedOn`` of every morpheme file the corpus writes.
+EXPORTED_ON = "2026/11/24"
 FRAME = 256
 #: Size presets: (sentences, words, signers); None = all.
 SIZES: dict[str, tuple[int | None, int | None, int]] = {
@@ -141,7 +143,8 @@ def run_job(args: tuple[ClipJob, str]) -> dict:
     """Generate and write one clip; returns its manifest entry."""
     job, root = args
     seq, spans, frames, _ = make_clip(job)
-    write_aihub_clip(root, job.name, seq, spans, sentence=job.sentence)
+    # a fixed export date keeps the morpheme files byte-identical from run to run
+    write_aihub_clip(root, job.name, seq, spans, sentence=job.sentence, exported_on=EXPORTED_ON)
     if frames is not None:
         write_video(Path(root) / "video" / f"{job.name}.mp4", frames)
     return {
