@@ -123,6 +123,8 @@ def test_page_in_a_real_browser(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
         page.goto(server, wait_until="domcontentloaded")
         page.wait_for_selector("#sentence textarea", timeout=60_000)
         assert "placeholders" in page.inner_text("#notice")
@@ -169,7 +171,15 @@ def test_page_in_a_real_browser(server):
             timeout=60_000,
         )
         assert page.locator("#error").count() == 0
+        # the README link of the notice is served locally
+        href = page.get_attribute("#notice a", "href")
+        assert href and "README.md" in href
+        with urllib.request.urlopen(server.rstrip("/") + href.split("#")[0]) as r:
+            assert "Training on real data" in r.read().decode("utf-8")
         browser.close()
+    # offline: the page fetched nothing from anywhere but this server
+    foreign = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
+    assert not foreign, foreign[:5]
 
 
 def _wait_videos_playable(page) -> None:
