@@ -194,13 +194,17 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
                         downloads: None,
                         timings: "",
                     }
+                elif res.stage == "videos":
+                    yield {
+                        status: "Videos ready — writing the downloads…",
+                        skel_video: str(res.files["skeleton_video"]),
+                        signer_video: str(res.files["signer_video"]),
+                    }
                 elif res.stage == "files":
                     f = res.files
                     yield {
                         status: f"Done in {time.perf_counter() - started:.2f} s "
                         f"({res.n_frames} frames, {res.duration_s:.1f} s of signing).",
-                        skel_video: str(f["skeleton_video"]),
-                        signer_video: str(f["signer_video"]),
                         downloads: [
                             str(f[k]) for k in ("video", "pose", "openpose_zip", "gloss_json")
                         ],
@@ -278,8 +282,9 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
 
         inputs = [text, signer, t2p, p2v, speed]
         outputs = [status, gloss_box, skel_video, signer_video, downloads, timings]
-        go.click(run_page, inputs, outputs, api_visibility="private")
-        text.submit(run_page, inputs, outputs, api_visibility="private")
+        # a click while a sentence is being signed runs once the current one is done
+        go.click(run_page, inputs, outputs, api_visibility="private", trigger_mode="always_last")
+        text.submit(run_page, inputs, outputs, api_visibility="private", trigger_mode="always_last")
 
         def rerun_for_signer(text_value, *rest):
             """Switching the signer re-signs the current sentence (if there is one)."""

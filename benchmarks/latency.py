@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sign_pipeline.pipeline import SignPipeline
 
-STAGES = ("gloss", "text2pose", "skeleton", "pose2video", "files")
+STAGES = ("gloss", "text2pose", "skeleton", "pose2video", "videos", "files")
 
 
 def main() -> None:

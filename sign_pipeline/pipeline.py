@@ -168,8 +168,14 @@ class SignPipeline:
         yield res
 
         if out_dir is not None:
+            out_dir = Path(out_dir)
             t0 = time.perf_counter()
-            res.files = self.write_files(res, Path(out_dir), stem)
+            res.files = self.write_videos(res, out_dir, stem)
+            res.timings["videos"] = time.perf_counter() - t0
+            res.stage = "videos"
+            yield res
+            t0 = time.perf_counter()
+            res.files.update(self.write_downloads(res, out_dir, stem))
             res.timings["files"] = time.perf_counter() - t0
             res.stage = "files"
             yield res
@@ -193,7 +199,27 @@ class SignPipeline:
         return sk.PoseSequence(px, res.pose.mask.copy(), res.fps, 256, 256)
 
     def write_files(self, res: SignResult, out_dir: Path, stem: str = "sign") -> dict[str, Path]:
-        """Side-by-side mp4, keypoints as .pose and OpenPose JSON zip, gloss JSON."""
+        """Every file of a result: :meth:`write_videos` then :meth:`write_downloads`."""
+        files = self.write_videos(res, out_dir, stem)
+        files.update(self.write_downloads(res, out_dir, stem))
+        return files
+
+    def write_videos(self, res: SignResult, out_dir: Path, stem: str = "sign") -> dict[str, Path]:
+        """The skeleton and the signer video (H.264 mp4), for showing them."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "skeleton_video": render.write_mp4(
+                res.skeleton_frames, out_dir / f"{stem}_skeleton.mp4", res.fps
+            ),
+            "signer_video": render.write_mp4(
+                res.signer_frames, out_dir / f"{stem}_signer.mp4", res.fps
+            ),
+        }
+
+    def write_downloads(
+        self, res: SignResult, out_dir: Path, stem: str = "sign"
+    ) -> dict[str, Path]:
+        """Side-by-side mp4, keypoints as .pose and as an OpenPose JSON zip, the gloss JSON."""
         from .formats.openpose import write_openpose_folder
         from .formats.pose import write_pose
 
@@ -201,12 +227,6 @@ class SignPipeline:
         files: dict[str, Path] = {}
         both = render.side_by_side(res.skeleton_frames, res.signer_frames)
         files["video"] = render.write_mp4(both, out_dir / f"{stem}.mp4", res.fps)
-        files["skeleton_video"] = render.write_mp4(
-            res.skeleton_frames, out_dir / f"{stem}_skeleton.mp4", res.fps
-        )
-        files["signer_video"] = render.write_mp4(
-            res.signer_frames, out_dir / f"{stem}_signer.mp4", res.fps
-        )
         seq = self.pixel_sequence(res)
         files["pose"] = write_pose(seq, out_dir / f"{stem}.pose") or out_dir / f"{stem}.pose"
         json_dir = out_dir / f"{stem}_openpose"

@@ -45,7 +45,7 @@ def test_output_grows_with_the_sentence(pipe):
 def test_result_has_every_stage(seoul):
     assert seoul.gloss.question
     assert "지하철" in seoul.gloss.glosses
-    for stage in ("gloss", "text2pose", "skeleton", "pose2video", "files"):
+    for stage in ("gloss", "text2pose", "skeleton", "pose2video", "videos", "files"):
         assert seoul.timings[stage] >= 0
     assert seoul.pose.keypoints.shape == (seoul.n_frames, 127, 2)
     assert np.isfinite(seoul.pose.keypoints).all()
