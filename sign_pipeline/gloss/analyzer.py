@@ -5,13 +5,23 @@ How a sentence becomes glosses (see also ``synonyms.json``, ``numbers.py``, ``fi
 1. The text is cleaned (``normalize.clean_text``) and analysed by one shared Kiwi instance.
 2. Content morphemes are kept, particles and endings dropped; verbs and adjectives take their
    dictionary form (빠졌어요 -> 빠지다). Politeness and fillers (요, 좀, 혹시, 저기요) are dropped.
-3. Each word goes, in order, to: the lexicon (the word is a gloss) -> ``synonyms`` (환승 ->
-   바꾸다) -> a compound of glosses (기본요금 -> 기본 요금, 교통 카드 -> 교통카드) -> the station
-   rule (서울역 -> 서울 기차, 명동역 -> 명동 지하철, 이태원역 -> ㅇㅣㅌㅐㅇㅝㄴ 지하철; a railway
-   station without a sign of its own, 천안아산역 -> 천안 ㅇㅏㅅㅏㄴ 기차) and name suffixes (부산행 ->
-   부산 방향) -> for a proper noun, known parts + the rest fingerspelled -> fingerspelling of the
-   whole word (words over ``MAX_SPELL_SYLLABLES`` syllables are skipped, not spelled). Numbers
-   are composed from the number signs (``numbers.py``), their counters follow (3 호선, 1250 원).
+3. Each noun goes, in order, to: the lexicon (the word is a gloss) -> ``synonyms`` (환승 ->
+   바꾸다) -> for a proper noun, a known place + a dropped name part (홍대입구 -> 홍대) -> a
+   compound of 2-3 known words, longest first (기본요금 -> 기본 요금, 비상벨 -> 비상 벨, 아래층 ->
+   아래 층, 교통 카드 -> 교통카드; one-syllable parts only from ``compound_parts_1syl``) -> the
+   station rule (서울역 -> 서울 기차, 명동역 -> 명동 지하철, 홍대입구역 -> 홍대 지하철, 이태원역 ->
+   ㅇㅣㅌㅐㅇㅝㄴ 지하철; a railway station without a sign of its own, 천안아산역 -> 천안 ㅇㅏㅅㅏㄴ 기차)
+   and name suffixes (부산행 -> 부산 방향) -> for a proper noun, known parts + the rest
+   fingerspelled -> fingerspelling of the whole word (words over ``MAX_SPELL_SYLLABLES``
+   syllables are skipped, not spelled). Numbers are composed from the number signs
+   (``numbers.py``), their counters follow (3 호선, 1250 원); a street number's 가 in a place name
+   is not signed (종로3가역 -> 종로 3 지하철).
+
+   **Fingerspelling is for nouns only** (names and other unknown nouns). A verb, adjective,
+   adverb or determiner that is neither a gloss nor in ``synonyms`` is never spelled: a verb
+   ``<known noun><light verb>`` is signed as the noun (도둑맞다 -> 도둑), anything else is left
+   out and reported in ``GlossResult.skipped`` with the reason ``NO_SIGN`` ("no sign for this
+   word"): 가지고 타다 -> 타다, skipped 가지다.
 4. Grammar that changes meaning is kept as glosses after the verb it belongs to:
    negation 안 V -> ``V 아니다``, 못 V / V-지 못하다 -> ``V 못하다``, V-지 않다 -> ``V 아니다``,
    V-지 말다 -> ``V 안되다``, 안 되다 -> ``안되다``; V-ㄹ 수 있다/없다 -> ``V 가능`` / ``V 불가능``;
@@ -25,7 +35,14 @@ How a sentence becomes glosses (see also ``synonyms.json``, ``numbers.py``, ``fi
 6. Tense is a sentence mark; a tense gloss is signed only where ``synonyms.json`` names one that
    the lexicon has (the demo lexicon has none: time words like 어제 carry it).
 7. Other word order is kept. The same sign twice in a row from two words is signed once
-   (부산역 KTX -> 부산 기차, not 부산 기차 기차).
+   (부산역 KTX -> 부산 기차, not 부산 기차 기차). A purpose clause whose verb is the main verb
+   again is one clause (은행에 가려면 어떻게 가야 해요 -> 은행 가다 어떻게, not 은행 가다 목적
+   가다 어떻게); progressive -고 있다 signs no 있다 (지연되고 있다 -> 지연); in a question,
+   어디에 있어요 is signed like 어디예요 (화장실이 어디에 있어요? -> 화장실 어디).
+   A question determiner and its noun are one phrase, the noun first (어느 방향으로 가요? ->
+   가다 방향 어디). 이/저 before a thing one can point at is a point (이 버스 -> 여기 버스; the
+   tables' ``pointing``), 이번 역 -> 여기. 열차 is 지하철 unless the sentence is about a railway
+   (KTX, a railway station or city: 부산 가는 열차 -> 부산 가다 기차).
 8. Latin words (unless the tables map them: KTX -> 기차), emoji, symbols, hanja and web
    addresses are reported in ``GlossResult.skipped`` with a reason, never silently dropped.
 """
@@ -61,6 +78,8 @@ from sign_pipeline.lexicon import GlossEntry, load_inventory
 MAX_CHARS = 300
 #: longest unknown word that is fingerspelled, in syllables (longer ones are skipped)
 MAX_SPELL_SYLLABLES = 12
+#: why a verb, adjective, adverb or determiner with no sign is left out (only nouns are spelled)
+NO_SIGN = "no sign for this word"
 #: most Kiwi tokens joined to look up one compound (어린이 + 교통 + 카드 -> 어린이교통카드)
 MAX_SPAN_TOKENS = 5
 
@@ -213,6 +232,17 @@ class GlossAnalyzer:
         hit = self.tables.synonyms.get(word.lower())
         return ("synonym", hit) if hit else None
 
+    def light_verb(self, lemma: str) -> tuple[str, tuple[str, ...]] | None:
+        """``<known noun><light verb>`` (도둑맞다 -> 도둑): the noun's lookup, else None."""
+        stem = lemma[:-1] if lemma.endswith("다") else lemma
+        for verb in self.tables.light_verbs:
+            lv = verb[:-1]
+            if stem.endswith(lv) and len(stem) - len(lv) >= 2:
+                hit = self.lookup(stem[: -len(lv)])
+                if hit:
+                    return hit
+        return None
+
     def is_place(self, gloss: str) -> bool:
         entry = self.inventory.get(gloss)
         return entry is not None and entry.category == "place"
@@ -223,12 +253,17 @@ class GlossAnalyzer:
         """Parts ``(source, glosses, start, end)`` for one written word, or None if unknown.
 
         ``source == "spell"`` (glosses None) marks a part to fingerspell. Tries the exact word,
-        a compound of known words of 2+ syllables, the station rule, then (``proper`` nouns
-        only) known parts with the rest fingerspelled.
+        (``proper`` nouns) a known place + a dropped name part (홍대입구 -> 홍대), a compound of
+        2-3 known words (기본요금 -> 기본 요금, 비상벨 -> 비상 벨), the station rule, then
+        (``proper`` nouns only) known parts with the rest fingerspelled.
         """
         hit = self.lookup(word)
         if hit:
             return [(hit[0], hit[1], start, start + len(word))]
+        if proper:
+            head = self.place_head(word, start)
+            if head:
+                return head
         parts = self._cover(word, start, allow_unknown=False)
         if parts:
             return parts
@@ -264,19 +299,37 @@ class GlossAnalyzer:
             return self._cover(word, start, allow_unknown=True)
         return None
 
+    def place_head(self, word: str, start: int):
+        """Parts of the known place in ``<place><dropped name part>`` (홍대입구 -> 홍대), else None."""
+        for part in self.tables.dropped_name_parts:
+            if word.endswith(part) and len(word) > len(part):
+                head = word[: -len(part)]
+                got = self.resolve_word(head, start, proper=False, station=False)
+                if got and all(p[0] != "spell" for p in got) and self.is_place(got[0][1][0]):
+                    return got
+        return None
+
     def _cover(self, word: str, start: int, allow_unknown: bool):
-        """Best split of ``word`` into known words of 2+ syllables (fewest unknown syllables,
-        then fewest parts); with ``allow_unknown`` the rest becomes spelled parts."""
+        """Best split of ``word`` into known words (fewest unknown syllables, then fewest parts).
+
+        Parts have 2+ syllables; without ``allow_unknown`` (a common noun: every part must be
+        known) a part may also be one of the one-syllable glosses of ``compound_parts_1syl``
+        (비상벨 -> 비상 벨), with at most 3 parts and at least one part of 2+ syllables. With
+        ``allow_unknown`` (a proper noun) the rest becomes spelled parts.
+        """
         n = len(word)
-        if n < 3 or n > 20:
+        if n < 2 or n > 20 or (allow_unknown and n < 3):
             return None
+        one_syl = () if allow_unknown else self.tables.compound_parts_1syl
         best: list[tuple[int, int, list] | None] = [None] * (n + 1)
         best[0] = (0, 0, [])
         for i in range(n):
             if best[i] is None:
                 continue
             unknown, count, parts = best[i]
-            for j in range(i + 2, n + 1):
+            for j in range(i + 1, n + 1):
+                if j == i + 1 and word[i] not in one_syl:
+                    continue
                 hit = self.lookup(word[i:j])
                 if hit:
                     cand = (unknown, count + 1, [*parts, (hit[0], hit[1], start + i, start + j)])
@@ -297,6 +350,10 @@ class GlossAnalyzer:
         final = best[n]
         if final is None or final[1] < 2 or all(p[0] == "spell" for p in final[2]):
             return None
+        if not allow_unknown and (
+            final[1] > 3 or all(p[3] - p[2] == 1 for p in final[2])
+        ):  # 위층, 안전: two one-syllable signs are not a safe guess
+            return None
         return final[2]
 
 
@@ -312,6 +369,7 @@ class _Run:
         self.next_phrase = 0
         self.sent = _Sentence()
         self.pending_neg: tuple[str, _Tok] | None = None
+        self.forced_phrase: int | None = None
 
     # ------------------------------------------------------------ emitting
     def new_phrase(self) -> int:
@@ -330,7 +388,7 @@ class _Run:
     ) -> None:
         group = self.next_group
         self.next_group += 1
-        phrase = self.new_phrase() if phrase is None else phrase
+        phrase = self.forced_phrase or (self.new_phrase() if phrase is None else phrase)
         surface = self.text[start:end]
         for g in glosses:
             r = role
@@ -365,7 +423,7 @@ class _Run:
             self.skip(rest, "characters the finger alphabet does not have", start, end)
         group = self.next_group
         self.next_group += 1
-        phrase = self.new_phrase() if phrase is None else phrase
+        phrase = self.forced_phrase or (self.new_phrase() if phrase is None else phrase)
         for letter in fingerspell(word, self.an.spell_silent_ieung):
             s, e = (start + letter.index, start + letter.index + 1) if exact else (start, end)
             self.sent.pieces.append(
@@ -464,7 +522,14 @@ class _Run:
         if tag == "SN" or tag == "NR" or (tag == "MM" and t.form in NATIVE_UNITS):
             return self.number(toks, i)
         if tag == "MM" and t.form in DEMONSTRATIVES:
+            point = self.t.pointing.get(t.form)
+            if point and nxt is not None and self.pointable(nxt):
+                self.emit((point,), "synonym", t.start, t.end)  # 이 버스 -> 여기 버스
             return i + 1
+        if tag == "MM" and nxt is not None and nxt.tag in ("NNG", "NNP"):
+            hit = self.an.lookup(t.form)
+            if hit and all(g in WH_GLOSSES for g in hit[1]):
+                return self.wh_phrase(toks, i, hit)
         if tag == "NNB" and t.form == "수" and prev is not None and prev.tag == "ETM":
             if nxt is not None and nxt.lemma in ("있다", "없다"):
                 gloss = "가능" if nxt.lemma == "있다" else "불가능"
@@ -505,6 +570,28 @@ class _Run:
         self.skip(t.form, "not recognised", t.start, t.end)
         return i + 1
 
+    def pointable(self, t: _Tok) -> bool:
+        """True when ``t`` is a noun whose sign names a thing one can point at (버스, 문)."""
+        if t.tag not in ("NNG", "NNP"):
+            return False
+        got = self.an.resolve_word(t.form, t.start, proper=t.tag == "NNP")
+        if not got or got[0][1] is None:
+            return False
+        entry = self.an.inventory.get(got[0][1][0])
+        return entry is not None and entry.category in self.t.pointing_categories
+
+    def wh_phrase(self, toks: list[_Tok], i: int, hit: tuple[str, tuple[str, ...]]) -> int:
+        """어느 방향, 무슨 색: the noun, then the question sign, as one phrase (a question moves
+        it to the end: 어느 방향으로 가요? -> 가다 방향 어디)."""
+        t = toks[i]
+        self.forced_phrase = self.new_phrase()
+        try:
+            j = self.noun_run(toks, i + 1, one_word=True)
+            self.emit(hit[1], hit[0], t.start, t.end, "wh")
+        finally:
+            self.forced_phrase = None
+        return j
+
     def match_phrase(self, toks: list[_Tok], i: int) -> tuple[tuple[str, ...], int] | None:
         if not self.t.phrases:
             return None
@@ -525,10 +612,13 @@ class _Run:
         return None
 
     # ------------------------------------------------------------ word kinds
-    def noun_run(self, toks: list[_Tok], i: int) -> int:
+    def noun_run(self, toks: list[_Tok], i: int, one_word: bool = False) -> int:
+        """Neighbouring nouns from ``i`` (only the written word at ``i`` with ``one_word``)."""
         j = i + 1
         while j < len(toks) and toks[j].sent == toks[i].sent:
             nt = toks[j]
+            if one_word and nt.start != toks[j - 1].end:
+                break
             if nt.tag == "XSN" and nt.start == toks[j - 1].end:  # 정기 + 권 -> 정기권
                 j += 1
                 continue
@@ -537,15 +627,18 @@ class _Run:
             if _has_digit(nt.form):
                 break
             j += 1
-        while j > i + 1 and toks[j - 1].tag == "XSN":
-            j -= 1
         run = toks[i:j]
         after = toks[j] if j < len(toks) else None
         verb_hit = None
-        if after is not None and after.tag in ("XSV", "XSA"):
+        root_skipped = False
+        if after is not None and after.tag in ("XSV", "XSA") and run[-1].tag != "XSN":
             verb_hit = self.an.lookup(run[-1].form + "하다")
             if verb_hit:
                 run = run[:-1]
+            elif run[-1].tag == "XR" and self.an.lookup(run[-1].form) is None:
+                last = run.pop()  # 깨끗(하다): an adjective with no sign, not a noun to spell
+                self.skip(last.form + after.form + "다", NO_SIGN, last.start, after.end)
+                root_skipped = True
         self.resolve_run(run)
         if verb_hit:
             last = toks[j - 1]
@@ -553,12 +646,13 @@ class _Run:
             self.flush_neg()
             return j + 1
         if after is not None and after.tag in ("XSV", "XSA"):
-            self.mark_last_pred()
+            if not root_skipped:
+                self.mark_last_pred()
             return j + 1
         return j
 
     def resolve_run(self, run: list[_Tok]) -> None:
-        """Longest known spans first (교통 카드 -> 교통카드, 홍대 입구 역 -> 홍대 입구 지하철);
+        """Longest known spans first (교통 카드 -> 교통카드, 홍대 입구 역 -> 홍대 지하철);
         neighbouring unknown nouns are fingerspelled as one word."""
         parts: list = []
         i = 0
@@ -576,6 +670,11 @@ class _Run:
                 if contiguous:
                     proper = any(t.tag == "NNP" for t in span)
                     last = span[-1]
+                    if proper and last.form in self.t.dropped_name_parts:
+                        head = self.an.place_head(joined, span[0].start)
+                        if head:  # 홍대 + 입구 -> 홍대
+                            found = (head, j)
+                            break
                     if last.form == self.t.station_suffix or proper:
                         got = self.an.resolve_word(joined, span[0].start, proper=proper)
                         if (
@@ -595,6 +694,10 @@ class _Run:
                     i += 1
                     continue
                 got = self.an.resolve_word(t.form, t.start, proper=t.tag == "NNP")
+                if got is None and t.tag == "XR":  # an adjective root with no sign
+                    self.skip(t.form, NO_SIGN, t.start, t.end)
+                    i += 1
+                    continue
                 found = (got or [("spell", None, t.start, t.end)], i + 1)
             new, i = found
             for p in new:
@@ -622,7 +725,7 @@ class _Run:
             for _source, glosses, _s, _e in got:
                 self.emit(glosses, _source, t.start, t.end)
         else:
-            self.spell(t.lemma, t.start, t.end)
+            self.skip(t.lemma, NO_SIGN, t.start, t.end)
         if nxt is not None and nxt.tag in ("XSV", "XSA"):
             self.mark_last_pred()
             return i + 2
@@ -631,9 +734,18 @@ class _Run:
     def mixed_token(self, toks: list[_Tok], i: int) -> int:
         """A noun token with digits in it (2호선 tagged as one proper noun): number + rest."""
         t = toks[i]
+        after_number = False
         for m in re.finditer(r"[0-9][0-9,]*|[^0-9]+", t.form):
             s, e = t.start + m.start(), t.start + m.end()
             piece = m.group()
+            if after_number and piece[0] in self.t.street_counters:
+                s, piece = s + 1, piece[1:]  # 종로3가역: the street number's 가 is not signed
+                if piece == self.t.station_suffix:
+                    self.emit((self.t.station_gloss,), "synonym", s, e)
+                    continue
+            after_number = m.start() > 0 and piece[:1] in "0123456789" and bool(piece)
+            if not piece:
+                continue
             if piece[0] in "0123456789":
                 value = parse_digits(piece.rstrip(","))
                 if value is None or needs_digit_by_digit(piece):
@@ -702,11 +814,13 @@ class _Run:
         if lemma in self.t.drop:
             self.flush_neg()
             return i + 1
-        hit = self.an.lookup(lemma)
+        if lemma == "있다" and prev is not None and prev.tag == "EC" and prev.form == "고":
+            return i + 1  # 지연되고 있다: progressive aspect, not "there is"
+        hit = self.an.lookup(lemma) or self.an.light_verb(lemma)
         if hit:
             self.emit(hit[1], hit[0], t.start, t.end, "pred")
         else:
-            self.spell(lemma, t.start, t.end, "pred")
+            self.skip(lemma, NO_SIGN, t.start, t.end)
         self.flush_neg()
         return i + 1
 
@@ -794,6 +908,13 @@ class _Run:
             return k
         c = toks[k]
         gap = self.text[toks[k - 1].end : c.start]
+        named = k >= 2 and toks[k - 2].tag == "NNP"  # 종로 3가, not 3가구
+        if named and not gap and c.form in self.t.street_counters and c.tag in ("NNG", "NNB"):
+            nxt = toks[k + 1] if k + 1 < len(toks) else None  # 종로 3 가 (역): not signed
+            if nxt is not None and nxt.form == self.t.station_suffix and nxt.start == c.end:
+                self.emit((self.t.station_gloss,), "synonym", nxt.start, nxt.end)
+                return k + 2
+            return k + 1
         is_counter = c.tag == "NNB" or (c.tag == "NNG" and c.form in self.t.time_counters)
         if not is_counter or len(gap) > 1 or (gap and not gap.isspace()):
             return k
@@ -859,6 +980,8 @@ class _Run:
                 and sent.last_sf not in (".", "!")
             )
         )
+        self.choose_train_gloss(pieces)
+        pieces = _merge_repeated_purpose(pieces)
         pieces = [
             p
             for k, p in enumerate(pieces)
@@ -869,6 +992,17 @@ class _Run:
         ]  # one sign, not two, for 부산역 KTX -> 부산 기차 (기차)
         if question:
             pieces = [p for p in pieces if p.role != "obligation"]
+            pieces = [
+                p
+                for k, p in enumerate(pieces)
+                if not (
+                    p.gloss == "있다"
+                    and p.role == "pred"
+                    and k > 0
+                    and pieces[k - 1].gloss == "어디"
+                    and pieces[k - 1].role == "wh"
+                )
+            ]  # 화장실이 어디에 있어요? = 화장실이 어디예요? -> 화장실 어디
             wh_phrases = {p.phrase for p in pieces if p.role == "wh"}
             pieces = [p for p in pieces if p.phrase not in wh_phrases] + [
                 p for p in pieces if p.phrase in wh_phrases
@@ -904,6 +1038,23 @@ class _Run:
             )
         )
 
+    def choose_train_gloss(self, pieces: list[_Piece]) -> None:
+        """열차 is the station gloss (지하철) unless the sentence is about a railway: another
+        word signed with the railway gloss (KTX, 서울역) or a railway city named (부산)."""
+        trains = [p for p in pieces if p.surface in self.t.train_words and p.source == "synonym"]
+        if not trains:
+            return
+        railway = any(
+            p not in trains
+            and (
+                p.gloss == self.t.railway_gloss
+                or (p.gloss in self.t.railway and p.source == "lexicon")
+            )
+            for p in pieces
+        )
+        for p in trains:
+            p.gloss = self.t.railway_gloss if railway else self.t.station_gloss
+
     def finish(self) -> None:
         """Number groups in output order and write the user-facing notes."""
         renumber: dict[int, int] = {}
@@ -923,6 +1074,21 @@ class _Run:
             )
         if self.result.skipped:
             self.result.notes.append("Not signed: " + _describe_skipped(self.result.skipped) + ".")
+
+
+def _merge_repeated_purpose(pieces: list[_Piece]) -> list[_Piece]:
+    """``V 목적 ... V`` -> ``V ...``: "to go to X, how do I go" is "how do I go to X"
+    (은행에 가려면 어떻게 가야 해요 -> 은행 가다 어떻게); the purpose mark is kept where the
+    main verb differs (가려면 ... 환승 해야 -> 가다 목적 ... 바꾸다)."""
+    drop: set[int] = set()
+    for k, p in enumerate(pieces):
+        if p.gloss != "목적" or p.role != "marker" or k == 0 or pieces[k - 1].role != "pred":
+            continue
+        verb = pieces[k - 1].gloss
+        main = next((m for m in range(k + 1, len(pieces)) if pieces[m].role == "pred"), None)
+        if main is not None and pieces[main].gloss == verb:
+            drop.update((k, main))
+    return [p for k, p in enumerate(pieces) if k not in drop] if drop else pieces
 
 
 def _has_digit(text: str) -> bool:

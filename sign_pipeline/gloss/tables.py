@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +32,13 @@ class Tables:
     digit_by_digit: frozenset[str]
     suffixes: dict[str, tuple[str, ...]]
     tense: dict[str, str | None]
+    train_words: frozenset[str] = frozenset()
+    dropped_name_parts: tuple[str, ...] = ()
+    street_counters: frozenset[str] = frozenset()
+    compound_parts_1syl: frozenset[str] = frozenset()
+    light_verbs: tuple[str, ...] = ()
+    pointing: dict[str, str] = field(default_factory=dict)
+    pointing_categories: frozenset[str] = frozenset()
 
     @classmethod
     def from_dict(cls, doc: dict) -> Tables:
@@ -49,6 +56,13 @@ class Tables:
             digit_by_digit=frozenset(doc.get("digit_by_digit", [])),
             suffixes={k: _as_tuple(v) for k, v in doc.get("suffixes", {}).items()},
             tense=dict(doc.get("tense", {})),
+            train_words=frozenset(st.get("train_words", [])),
+            dropped_name_parts=tuple(st.get("dropped_name_parts", [])),
+            street_counters=frozenset(st.get("street_counters", [])),
+            compound_parts_1syl=frozenset(doc.get("compound_parts_1syl", [])),
+            light_verbs=tuple(doc.get("light_verbs", [])),
+            pointing=dict(doc.get("pointing", {}).get("words", {})),
+            pointing_categories=frozenset(doc.get("pointing", {}).get("categories", [])),
         )
 
     def problems(self, inventory: dict[str, GlossEntry]) -> list[str]:
@@ -73,6 +87,26 @@ class Tables:
             if name is not None and name not in inventory:
                 out.append(f"tense {tense!r} -> unknown gloss {name!r}")
         out += [f"dropped word {w!r} is a gloss" for w in sorted(self.drop) if w in inventory]
+        out += [
+            f"compound part {w!r} is not a one-syllable gloss"
+            for w in sorted(self.compound_parts_1syl)
+            if w not in inventory or len(w) != 1
+        ]
+        out += [
+            f"pointing {w!r} -> unknown gloss {g!r}"
+            for w, g in self.pointing.items()
+            if g not in inventory
+        ]
+        categories = {e.category for e in inventory.values()}
+        out += [
+            f"pointing category {c!r} is not a lexicon category"
+            for c in sorted(self.pointing_categories - categories)
+        ]
+        out += [
+            f"light verb {w!r} must be a verb ending in -다"
+            for w in self.light_verbs
+            if len(w) < 2 or not w.endswith("다")
+        ]
         return out
 
 
