@@ -146,7 +146,8 @@ class SignPipeline:
         yield res
 
         t0 = time.perf_counter()
-        res.pose = t2p.generate(res.gloss.glosses, signer=signer, speed=speed)
+        question = res.gloss.question_type if res.gloss.question else None
+        res.pose = t2p.generate(res.gloss.glosses, signer=signer, speed=speed, question=question)
         res.fps = res.pose.fps
         res.timings["text2pose"] = time.perf_counter() - t0
         res.stage = "text2pose"

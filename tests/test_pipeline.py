@@ -142,3 +142,16 @@ def test_command_line_writes_video_and_keypoints(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2 and "error:" in bad.stderr
+
+
+def test_questions_get_the_question_face(pipe):
+    res = pipe.run("장애인복지카드로 할인이 되나요?")
+    assert res.gloss.question_type == "yes_no"
+    t2p = pipe.backend("text2pose", "lexicon")
+    plain = t2p.generate(res.gloss.glosses, signer=1)
+    last = res.pose.timings[-1]
+    t = (last.start + last.end) // 2
+    brows = slice(15 + 17, 15 + 27)
+    lift = plain.keypoints[t, brows, 1] - res.pose.keypoints[t, brows, 1]
+    assert lift.mean() > 0.04  # brows raised on the avatar's keypoints
+    assert np.array_equal(plain.keypoints[:, :15], res.pose.keypoints[:, :15])

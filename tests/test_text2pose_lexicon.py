@@ -104,3 +104,23 @@ def test_save_and_load_round_trip(backend, tmp_path):
     b = loaded.generate(["가다", "오다"])
     assert len(a) == len(b)
     assert np.abs(a.keypoints - b.keypoints).max() < 2e-3
+
+
+def test_question_face_raises_or_knits_the_brows_on_the_last_signs(backend):
+    plain = backend.generate(["가다", "오다"])
+    yes_no = backend.generate(["가다", "오다"], question="yes_no")
+    wh = backend.generate(["가다", "오다"], question="wh")
+    brows = np.r_[sk.FACE.start + 17 : sk.FACE.start + 27]
+    first, last = plain.timings
+    mid_last = (last.start + last.end) // 2
+    # the face is untouched before the question part (yes/no: the last two signs here)
+    assert np.array_equal(plain.keypoints[:, sk.POSE], yes_no.keypoints[:, sk.POSE])
+    assert np.array_equal(plain.keypoints[0], yes_no.keypoints[0])
+    # yes/no: brows up (smaller y) by 0.05 shoulder widths at full strength
+    lift = plain.keypoints[mid_last, brows, 1] - yes_no.keypoints[mid_last, brows, 1]
+    assert np.allclose(lift, 0.05, atol=1e-5)
+    # wh: brows lower and drawn together
+    drop = wh.keypoints[mid_last, brows, 1] - plain.keypoints[mid_last, brows, 1]
+    assert np.allclose(drop, 0.02, atol=1e-5)
+    with pytest.raises(ValueError, match="question"):
+        backend.generate(["가다"], question="maybe")

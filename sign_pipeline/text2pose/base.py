@@ -58,8 +58,18 @@ class Text2Pose(ABC):
         """Load the backend from its checkpoint folder (offline)."""
 
     @abstractmethod
-    def generate(self, glosses: list[str], signer: int = 1, speed: float = 1.0) -> PoseOutput:
-        """Keypoints for a gloss sequence signed by ``signer`` (1-based) at ``speed`` (1 = normal)."""
+    def generate(
+        self,
+        glosses: list[str],
+        signer: int = 1,
+        speed: float = 1.0,
+        question: str | None = None,
+    ) -> PoseOutput:
+        """Keypoints for a gloss sequence signed by ``signer`` (1-based) at ``speed`` (1 = normal).
+
+        ``question`` ("wh" or "yes_no", from the gloss stage) asks for the question face
+        on the final part of the signing; a backend that cannot show it ignores it.
+        """
 
     def known_glosses(self) -> set[str] | None:
         """Glosses this backend can sign (None: any gloss of the lexicon)."""

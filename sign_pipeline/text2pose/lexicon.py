@@ -170,7 +170,13 @@ class LexiconText2Pose(Text2Pose):
                 return self.clips[(s, gloss)] + (self.rest[signer] - self.rest[s])[None]
         return None
 
-    def generate(self, glosses: list[str], signer: int = 1, speed: float = 1.0) -> PoseOutput:
+    def generate(
+        self,
+        glosses: list[str],
+        signer: int = 1,
+        speed: float = 1.0,
+        question: str | None = None,
+    ) -> PoseOutput:
         if signer not in self.rest:
             raise ValueError(f"signer {signer} not in lexicon data (have {self.signers})")
         if not 0.25 <= speed <= 4.0:
@@ -225,12 +231,46 @@ class LexiconText2Pose(Text2Pose):
         frames.append(np.repeat(rest[None], rest_n, axis=0))
         kp = np.concatenate(frames).astype(np.float32)
         kp = self._smooth(kp)
+        if question is not None and timings:
+            wh = [t for t in timings if t.gloss in WH_GLOSSES]
+            start = wh[0].start if wh else timings[max(0, len(timings) - 2)].start
+            question_face(kp, start, timings[-1].end, question)
         mask = np.ones(kp.shape[:2], bool)
         return PoseOutput(kp, mask, cfg.fps, timings)
 
     def _smooth(self, kp: np.ndarray) -> np.ndarray:
         cfg = self.config
         return lowpass(kp, cfg.fps, cfg.lowpass_hz, cfg.lowpass_order)
+
+
+#: Question words: a wh-question's face starts with the first of them.
+WH_GLOSSES = frozenset(
+    {"어디", "몇", "몇호", "얼마", "얼마나", "어떻게", "무엇", "왜", "누구", "언제"}
+)
+_BROWS = np.r_[sk.FACE.start + 17 : sk.FACE.start + 27]
+_UPPER_LIDS = sk.FACE.start + np.array([37, 38, 43, 44])
+
+
+def question_face(kp: np.ndarray, start: int, end: int, kind: str, ramp: int = 6) -> None:
+    """Add the question face in place over frames ``[start, end)`` (ramped in and out).
+
+    Yes/no questions raise the brows and widen the eyes; wh-questions lower and draw the
+    brows together. Offsets are in shoulder widths, about a tenth of the face's width.
+    """
+    if kind not in ("wh", "yes_no"):
+        raise ValueError(f"question must be 'wh' or 'yes_no', got {kind!r}")
+    t = np.arange(len(kp), dtype=np.float32)
+    up = np.clip((t - (start - ramp)) / ramp, 0, 1)
+    down = np.clip((end + ramp - t) / ramp, 0, 1)
+    s = np.minimum(up, down)
+    w = (10 * s**3 - 15 * s**4 + 6 * s**5)[:, None]
+    if kind == "yes_no":
+        kp[:, _BROWS, 1] -= 0.05 * w
+        kp[:, _UPPER_LIDS, 1] -= 0.012 * w
+    else:
+        center = kp[:, _BROWS, 0].mean(axis=1, keepdims=True)
+        kp[:, _BROWS, 1] += 0.02 * w
+        kp[:, _BROWS, 0] += (center - kp[:, _BROWS, 0]) * 0.12 * w
 
 
 def lowpass(
