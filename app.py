@@ -155,6 +155,7 @@ def _validate_text(text) -> str:
 def build(pipe: SignPipeline | None = None) -> gr.Blocks:
     """The page. Backends are loaded once, in ``pipe``."""
     pipe = pipe or SignPipeline()
+    pipe.warm_up()
     signers = pipe.signers()
     signer_labels = [f"{n} · {label}" for n, label in signers]
     label_to_number = dict(zip(signer_labels, [n for n, _ in signers]))

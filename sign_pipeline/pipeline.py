@@ -93,6 +93,12 @@ class SignPipeline:
                     raise PipelineError(str(exc)) from None
             return self._backends[key]
 
+    def warm_up(self) -> None:
+        """Load Kiwi and the default backends now, so the first request is not the slow one."""
+        text_to_gloss("지하철")
+        self.backend("text2pose", self.default_text2pose)
+        self.backend("pose2video", self.default_pose2video)
+
     def signers(self) -> list[tuple[int, str]]:
         """(number, readable name) of every signer identity."""
         from .pose2video.avatar import SIGNERS
