@@ -192,7 +192,7 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
                         gloss_box: _gloss_html(res),
                         skel_video: None,
                         signer_video: None,
-                        downloads: None,
+                        downloads: gr.update(value=None, visible=False),
                         timings: "",
                     }
                 elif res.stage == "videos":
@@ -206,9 +206,12 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
                     yield {
                         status: f"Done in {time.perf_counter() - started:.2f} s "
                         f"({res.n_frames} frames, {res.duration_s:.1f} s of signing).",
-                        downloads: [
-                            str(f[k]) for k in ("video", "pose", "openpose_zip", "gloss_json")
-                        ],
+                        downloads: gr.update(
+                            value=[
+                                str(f[k]) for k in ("video", "pose", "openpose_zip", "gloss_json")
+                            ],
+                            visible=True,
+                        ),
                         timings: _timings_md(res),
                     }
         except PipelineError as exc:
@@ -217,7 +220,7 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
                 gloss_box: "",
                 skel_video: None,
                 signer_video: None,
-                downloads: None,
+                downloads: gr.update(value=None, visible=False),
                 timings: "",
             }
 

@@ -147,6 +147,13 @@ def test_page_in_a_real_browser(server):
             timeout=90_000,
         )
         _wait_videos_playable(page)
+        # no stale downloads of the previous run next to the new videos
+        # (one snapshot of the page: status and downloads change in the same update)
+        assert page.evaluate(
+            "() => { const d = document.querySelector('#downloads');"
+            " const shown = d && d.offsetParent !== null && d.getClientRects().length > 0;"
+            " return document.querySelector('#status').innerText.startsWith('Done') || !shown; }"
+        )
         page.screenshot(path=str(SHOTS / "02_other_signer.png"), full_page=True)
 
         # a fingerspelled name and the downloads
