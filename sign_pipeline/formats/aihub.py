@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sign_pipeline.formats import FormatError
+from sign_pipeline.formats import FormatError, read_json
 from sign_pipeline.formats.openpose import (
     FolderReport,
     read_openpose_folder,
@@ -87,24 +87,8 @@ def parse_clip_name(name: str) -> ClipName:
 # ---------------------------------------------------------------------------- morpheme
 
 
-def _load_json(path: Path) -> object:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise FormatError(f"{path}: cannot read ({err.strerror or err})") from None
-    except UnicodeDecodeError as err:
-        raise FormatError(f"{path}: not UTF-8 text ({err.reason})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise FormatError(
-            f"{path}: invalid JSON ({err.msg} at line {err.lineno} column {err.colno}; "
-            "truncated file?)"
-        ) from None
-
-
 def _load_morpheme(path: Path) -> dict:
-    data = _load_json(path)
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise FormatError(f"{path}: not a morpheme file (expected an object with a 'data' list)")
     return data

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from sign_pipeline import skeleton
-from sign_pipeline.formats import FormatError
+from sign_pipeline.formats import FormatError, read_json
 from sign_pipeline.skeleton import PoseSequence
 
 #: OpenPose JSON version written by :func:`write_openpose_folder`.
@@ -105,21 +105,7 @@ def _first_person(people: object, path: Path) -> tuple[object | None, int]:
 
 
 def _read_frame(path: Path) -> tuple[np.ndarray, np.ndarray, int]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise FormatError(f"{path}: not UTF-8 text ({err.reason})") from None
-    except OSError as err:
-        raise FormatError(f"{path}: cannot read ({err.strerror or err})") from None
-    if not text.strip():
-        raise FormatError(f"{path}: empty file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise FormatError(
-            f"{path}: invalid JSON ({err.msg} at line {err.lineno} column {err.colno}; "
-            "truncated file?)"
-        ) from None
+    data = read_json(path)
     if not isinstance(data, dict):
         raise FormatError(f"{path}: expected a JSON object, got {type(data).__name__}")
     if "people" not in data:
