@@ -20,6 +20,7 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from .. import skeleton as sk
+from ..gloss.analyzer import WH_GLOSSES  # a wh-question's face starts at the first
 from ..lexicon import load_inventory
 from ..registry import register
 from .base import GlossTiming, PoseOutput, Text2Pose
@@ -243,10 +244,6 @@ class LexiconText2Pose(Text2Pose):
         return lowpass(kp, cfg.fps, cfg.lowpass_hz, cfg.lowpass_order)
 
 
-#: Question words: a wh-question's face starts with the first of them.
-WH_GLOSSES = frozenset(
-    {"어디", "몇", "몇호", "얼마", "얼마나", "어떻게", "무엇", "왜", "누구", "언제"}
-)
 _BROWS = np.r_[sk.FACE.start + 17 : sk.FACE.start + 27]
 _UPPER_LIDS = sk.FACE.start + np.array([37, 38, 43, 44])
 
