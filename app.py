@@ -30,22 +30,8 @@ README = ROOT / "README.md"
 OUT_ROOT = Path(tempfile.gettempdir()) / "ksl_app_outputs"
 KEEP_RUNS = 64
 
-#: One example per transit scenario.
-EXAMPLES = [
-    "서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?",
-    "지하철 환풍구에 가방이 빠졌어요!",
-    "명동역 2번 출구가 어디에 있나요?",
-    "교통카드 충전은 어디에서 하나요?",
-    "택시 기본 요금이 얼마예요?",
-    "엘리베이터는 어디에 있어요?",
-    "막차는 몇 시에 있나요?",
-    "지갑을 잃어버렸어요. 도와주세요.",
-    "화장실이 어디예요?",
-    "공항 가는 버스는 어디에서 타요?",
-    "3호선 열차가 10분 지연되고 있습니다.",
-    "이태원역에 가려면 어디서 내려요?",
-    "장애인복지카드로 할인이 되나요?",
-]
+#: One example per transit scenario: the first of each topic of the one example list.
+from sign_pipeline.gloss.examples import SHOWCASE as EXAMPLES  # noqa: E402
 
 SOURCE_COLORS = {
     "lexicon": "#2e7d32",
@@ -156,21 +142,23 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
     """The page. Backends are loaded once, in ``pipe``."""
     pipe = pipe or SignPipeline()
     pipe.warm_up()
-    signers = pipe.signers()
-    signer_labels = [f"{n} · {label}" for n, label in signers]
-    label_to_number = dict(zip(signer_labels, [n for n, _ in signers]))
+    signer_labels = [label for _, label in pipe.signers()]
     t2p_names = registry.available("text2pose", pipe.checkpoints)
     p2v_names = registry.available("pose2video", pipe.checkpoints)
 
     def signer_number(value) -> int:
-        if value in label_to_number:
-            return label_to_number[value]
+        """The id in front of a dropdown label ("6 · REAL06 · ..."), or the value itself."""
+        head = str(value).split("·")[0].strip()
+        return int(head) if head.isdigit() else value
+
+    def signer_choices(t2p_name, p2v_name, current):
+        """The signers both chosen backends know; keep the current one when it is among them."""
         try:
-            return int(str(value).split("·")[0].strip())
-        except ValueError:
-            raise PipelineError(
-                f"unknown signer {value!r}; choose one of {signer_labels}"
-            ) from None
+            labels = [label for _, label in pipe.signers(t2p_name, p2v_name)]
+        except PipelineError:
+            return gr.update()
+        keep = current if current in labels else (labels[0] if labels else None)
+        return gr.update(choices=labels, value=keep)
 
     def run_page(text, signer_label, t2p, p2v, speed):
         """Stream the result to the page; bad input becomes a message, never a crash."""
@@ -226,12 +214,15 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
 
     def translate(
         text: str,
-        signer: int = 1,
+        signer: int | None = None,
         text2pose: str = "lexicon",
         pose2video: str = "avatar",
         speed: float = 1.0,
     ) -> tuple[str, dict]:
-        """Sign a Korean sentence: returns the side-by-side mp4 and the gloss result."""
+        """Sign a Korean sentence: returns the side-by-side mp4 and the gloss result.
+
+        ``signer`` None is the first signer both backends know.
+        """
         try:
             text = _validate_text(text)
             res = pipe.run(
@@ -248,12 +239,19 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
 
     with gr.Blocks(title="수어 생성 · KSL for transit", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# 수어 생성 · Korean Sign Language for transit")
-        gr.HTML(
-            '<p class="notice" id="notice">The signs shown are <b>placeholders</b> from a '
-            "synthetic demo corpus, not validated Korean Sign Language. "
-            f'<a href="/gradio_api/file={README}#training-on-real-data" target="_blank">'
-            "Train on real data (README)</a>.</p>"
-        )
+        about = pipe.about()
+        if about["synthetic"]:
+            gr.HTML(
+                '<p class="notice" id="notice">The signs shown are <b>placeholders</b> from a '
+                "synthetic demo corpus, not validated Korean Sign Language. "
+                f'<a href="/gradio_api/file={README}#training-on-real-data" target="_blank">'
+                "Train on real data (README)</a>.</p>"
+            )
+        else:
+            gr.HTML(
+                f'<p class="data-note" id="data-note">Signs from {html.escape(about["trained_on"])}'
+                f" (checkpoints: {html.escape(str(pipe.checkpoints))}).</p>"
+            )
         with gr.Row():
             text = gr.Textbox(
                 label="Korean sentence / 문장",
@@ -296,6 +294,10 @@ def build(pipe: SignPipeline | None = None) -> gr.Blocks:
                 yield from run_page(text_value, *rest)
 
         signer.change(rerun_for_signer, inputs, outputs, api_visibility="private")
+        for radio in (t2p, p2v):
+            radio.change(
+                signer_choices, [t2p, p2v, signer], [signer], api_visibility="private"
+            )
         gr.api(translate, api_name="translate")
     return demo
 
@@ -316,8 +318,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="KSL transit signing demo")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=7860)
+    ap.add_argument(
+        "--checkpoints",
+        default=None,
+        help="checkpoint folder (default: $KSL_CHECKPOINTS or the shipped checkpoints/)",
+    )
     args = ap.parse_args()
-    demo = build()
+    demo = build(SignPipeline(checkpoints=args.checkpoints))
     demo.queue(default_concurrency_limit=2).launch(
         server_name=args.host, server_port=args.port, **launch_kwargs()
     )

@@ -16,21 +16,18 @@ from . import registry
 
 
 def _list(pipe) -> None:
-    print("text-to-pose backends:")
-    for name in registry.KNOWN["text2pose"]:
-        bi = registry.info("text2pose", name)
-        print(
-            f"  {name:12s} {'installed' if bi.installed else 'missing  '}  {bi.description or bi.reason}"
-        )
-    print("pose-to-video backends:")
-    for name in registry.KNOWN["pose2video"]:
-        bi = registry.info("pose2video", name)
-        print(
-            f"  {name:12s} {'installed' if bi.installed else 'missing  '}  {bi.description or bi.reason}"
-        )
-    print("signers:")
-    for number, label in pipe.signers():
-        print(f"  {number}  {label}")
+    print(f"checkpoints: {pipe.checkpoints}")
+    about = pipe.about()
+    print(f"data ({pipe.default_text2pose}): {about['trained_on']}")
+    for stage, title in (("text2pose", "text-to-pose"), ("pose2video", "pose-to-video")):
+        print(f"{title} backends:")
+        for name in registry.names(stage):
+            bi = registry.info(stage, name, pipe.checkpoints)
+            state = "installed  " if bi.installed else "unavailable"
+            print(f"  {name:12s} {state}  {bi.description if bi.installed else bi.reason}")
+    print(f"signers ({pipe.default_text2pose} + {pipe.default_pose2video}):")
+    for _, label in pipe.signers():
+        print(f"  {label}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,17 +38,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", default="sign.mp4", help="side-by-side mp4 to write")
     ap.add_argument("--text2pose", default="lexicon")
     ap.add_argument("--pose2video", default="avatar")
-    ap.add_argument("--signer", type=int, default=1, help="signer number (see --list)")
+    ap.add_argument(
+        "--signer",
+        default=None,
+        help="signer id, e.g. 2 or REAL02 (default: the first the backends know; see --list)",
+    )
     ap.add_argument("--speed", type=float, default=1.0, help="signing speed, 1 = normal")
     ap.add_argument(
         "--keypoints", help="also write keypoints: FILE.pose, or a folder for OpenPose JSON"
     )
     ap.add_argument("--list", action="store_true", help="list backends and signers")
+    ap.add_argument(
+        "--checkpoints",
+        default=None,
+        help="checkpoint folder (default: $KSL_CHECKPOINTS or the shipped checkpoints/)",
+    )
     args = ap.parse_args(argv)
 
-    pipe = SignPipeline(args.text2pose, args.pose2video)
+    try:
+        pipe = SignPipeline(args.text2pose, args.pose2video, checkpoints=args.checkpoints)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.list:
-        _list(pipe)
+        try:
+            _list(pipe)
+        except PipelineError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.text is None:
         ap.error("give a sentence (or --list)")

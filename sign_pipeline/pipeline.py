@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from . import registry, render
+from . import signers as signer_ids
 from . import skeleton as sk
 from .gloss import GlossResult, text_to_gloss
-from .text2pose.base import PoseOutput
+from .text2pose.base import GlossInput, PoseOutput
 
 
 class PipelineError(ValueError):
@@ -72,9 +73,11 @@ class SignPipeline:
         self,
         text2pose: str = "lexicon",
         pose2video: str = "avatar",
-        checkpoints: Path = registry.CHECKPOINTS,
+        checkpoints: str | Path | None = None,
     ) -> None:
-        self.checkpoints = Path(checkpoints)
+        self.checkpoints = Path(checkpoints) if checkpoints is not None else registry.CHECKPOINTS
+        if not self.checkpoints.is_dir():
+            raise PipelineError(f"checkpoint folder {self.checkpoints} does not exist")
         self._backends: dict[tuple[str, str], object] = {}
         self._lock = threading.Lock()
         self.default_text2pose = text2pose
@@ -99,36 +102,49 @@ class SignPipeline:
         self.backend("text2pose", self.default_text2pose)
         self.backend("pose2video", self.default_pose2video)
 
-    def signers(self) -> list[tuple[int, str]]:
-        """(number, readable name) of every signer identity."""
-        from .pose2video.avatar import SIGNERS
+    def signers(
+        self, text2pose: str | None = None, pose2video: str | None = None
+    ) -> list[tuple[int, str]]:
+        """(id, readable name) of every signer both chosen backends know, in id order."""
+        t2p = self.backend("text2pose", text2pose or self.default_text2pose)
+        p2v = self.backend("pose2video", pose2video or self.default_pose2video)
+        ids = signer_ids.supported(t2p.signers(), p2v.signers())
+        return [(i, signer_ids.name(i, p2v.describe_signer(i))) for i in ids]
 
-        return [(i + 1, a.label) for i, a in enumerate(SIGNERS)]
+    def about(self, text2pose: str | None = None) -> dict:
+        """Where the text-to-pose backend's data came from (``trained_on``, ``synthetic``)."""
+        return self.backend("text2pose", text2pose or self.default_text2pose).about()
 
-    def _check_signer(self, signer: int) -> int:
+    def default_signer(self, text2pose: str | None = None, pose2video: str | None = None) -> int:
+        """The first signer both chosen backends know."""
+        ids = self.signers(text2pose, pose2video)
+        if not ids:
+            raise PipelineError("the chosen backends have no signer in common")
+        return ids[0][0]
+
+    def _check_signer(self, signer: object, t2p, p2v) -> int:
+        known = signer_ids.supported(t2p.signers(), p2v.signers())
         try:
-            signer = int(signer)
-        except (TypeError, ValueError):
-            raise PipelineError(f"signer must be a number, got {signer!r}") from None
-        known = [n for n, _ in self.signers()]
-        if signer not in known:
-            raise PipelineError(f"unknown signer {signer}; choose one of {known}")
-        return signer
+            return signer_ids.check(signer, known)
+        except signer_ids.SignerError as exc:
+            raise PipelineError(str(exc)) from None
 
     def stages(
         self,
         text: str,
-        signer: int = 1,
+        signer: int | None = None,
         speed: float = 1.0,
         text2pose: str | None = None,
         pose2video: str | None = None,
         out_dir: str | Path | None = None,
         stem: str = "sign",
     ) -> Iterator[SignResult]:
-        """Run the pipeline, yielding the growing result after each stage."""
+        """Run the pipeline, yielding the growing result after each stage.
+
+        ``signer`` None is the first signer both backends know.
+        """
         t2p_name = text2pose or self.default_text2pose
         p2v_name = pose2video or self.default_pose2video
-        signer = self._check_signer(signer)
         try:
             speed = float(speed)
         except (TypeError, ValueError):
@@ -137,11 +153,14 @@ class SignPipeline:
             raise PipelineError(f"speed must be between 0.25 and 4, got {speed}")
         t2p = self.backend("text2pose", t2p_name)
         p2v = self.backend("pose2video", p2v_name)
+        if signer is None:
+            signer = self.default_signer(t2p_name, p2v_name)
+        signer = self._check_signer(signer, t2p, p2v)
         res = SignResult(text=text, signer=signer, text2pose=t2p_name, pose2video=p2v_name)
 
         t0 = time.perf_counter()
         try:
-            res.gloss = text_to_gloss(text)
+            res.gloss = text_to_gloss(text, vocabulary=t2p.known_glosses())
         except ValueError as exc:  # GlossError is a ValueError
             raise PipelineError(str(exc)) from None
         res.timings["gloss"] = time.perf_counter() - t0
@@ -152,23 +171,29 @@ class SignPipeline:
         yield res
 
         t0 = time.perf_counter()
-        question = res.gloss.question_type if res.gloss.question else None
-        res.pose = t2p.generate(res.gloss.glosses, signer=signer, speed=speed, question=question)
+        try:
+            res.pose = t2p.sign(GlossInput.from_gloss_result(res.gloss), signer, speed)
+        except ValueError as exc:
+            raise PipelineError(str(exc)) from None
         res.fps = res.pose.fps
         res.timings["text2pose"] = time.perf_counter() - t0
         res.stage = "text2pose"
 
         t0 = time.perf_counter()
         res.skeleton_frames = render.add_captions(
-            render.draw_skeleton(res.pose.keypoints, res.pose.mask), res.pose.gloss_per_frame()
+            render.draw_skeleton(res.pose.keypoints, res.pose.mask, signer=signer),
+            res.pose.gloss_per_frame(),
         )
         res.timings["skeleton"] = time.perf_counter() - t0
         yield res
 
         t0 = time.perf_counter()
-        frames = p2v.render(res.pose.keypoints, res.pose.mask, signer=signer)
+        try:
+            frames = p2v.draw(res.pose.keypoints, res.pose.mask, signer=signer)
+        except ValueError as exc:
+            raise PipelineError(str(exc)) from None
         # a caption strip of the same height under the signer (its name) so the two line up
-        label = dict(self.signers())[signer]
+        label = signer_ids.name(signer, p2v.describe_signer(signer))
         res.signer_frames = render.add_captions(frames, [label] * len(frames))
         res.timings["pose2video"] = time.perf_counter() - t0
         res.stage = "pose2video"
@@ -200,9 +225,9 @@ class SignPipeline:
 
     def pixel_sequence(self, res: SignResult) -> sk.PoseSequence:
         """The generated keypoints in the signer's 256x256 pixel frame (for .pose / JSON)."""
-        from .pose2video.avatar import get_appearance, to_signer_frame
+        from .pose2video.placement import to_pixels
 
-        px = to_signer_frame(res.pose.keypoints, get_appearance(res.signer))
+        px = to_pixels(res.pose.keypoints, res.signer)
         return sk.PoseSequence(px, res.pose.mask.copy(), res.fps, 256, 256)
 
     def write_files(self, res: SignResult, out_dir: Path, stem: str = "sign") -> dict[str, Path]:

@@ -1,43 +1,81 @@
 """Which backends exist and which are installed (importable, with their checkpoint present).
 
-A backend file registers its class with :func:`register`; the registry imports the known
-backend modules lazily so that a missing optional dependency hides one backend, not the app.
+A backend is a module of a stage package (``sign_pipeline/text2pose/``, ``.../pose2video/``)
+that decorates its class with :func:`register`; the backend's name is the module's file
+name, given once. The registry finds backends by importing the stage's modules lazily, so
+a missing optional dependency hides one backend (and says why: "needs torch"), not the app.
+Modules that register nothing (interfaces, shared drawing code) are not backends.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKPOINTS = ROOT / "checkpoints"
+#: The shipped checkpoints; ``KSL_CHECKPOINTS`` (or the app/CLI's ``--checkpoints``) picks another folder.
+DEFAULT_CHECKPOINTS = ROOT / "checkpoints"
+CHECKPOINTS = Path(os.environ.get("KSL_CHECKPOINTS") or DEFAULT_CHECKPOINTS)
 
-#: stage -> backend name -> (module, checkpoint folder name or None)
-KNOWN: dict[str, dict[str, tuple[str, str | None]]] = {
-    "text2pose": {
-        "lexicon": ("sign_pipeline.text2pose.lexicon", "lexicon"),
-        "tacotron": ("sign_pipeline.text2pose.tacotron", "tacotron"),
-        "progressive": ("sign_pipeline.text2pose.progressive", "progressive"),
-    },
-    "pose2video": {
-        "avatar": ("sign_pipeline.pose2video.avatar", None),
-        "edn": ("sign_pipeline.pose2video.edn", "edn"),
-        "stylegan2": ("sign_pipeline.pose2video.stylegan2", "stylegan2"),
-    },
-}
+STAGES = ("text2pose", "pose2video")
+#: Backends listed first, in this order (the rest follow alphabetically).
+PREFERRED_ORDER = {"text2pose": ("lexicon", "tacotron", "progressive"),
+                   "pose2video": ("avatar", "edn", "stylegan2")}  # fmt: skip
+#: Modules of a stage package that are never backends.
+NOT_BACKENDS = frozenset({"base"})
 
 _CLASSES: dict[tuple[str, str], type] = {}
+_FAILED: dict[tuple[str, str], str] = {}
+_SCANNED: set[str] = set()
 
 
-def register(stage: str, name: str):
-    """Class decorator: ``@register("text2pose", "lexicon")``."""
+def register(cls: type) -> type:
+    """Class decorator for a backend: stage and name come from the module it is defined in
+    (``sign_pipeline/text2pose/lexicon.py`` -> stage "text2pose", name "lexicon")."""
+    parts = cls.__module__.split(".")
+    if len(parts) < 2 or parts[-2] not in STAGES:
+        raise TypeError(f"{cls.__name__}: backends live in sign_pipeline/<stage>/<name>.py")
+    stage, name = parts[-2], parts[-1]
+    cls.name = name
+    if getattr(cls, "checkpoint", "") == "":  # "" = the default folder, None = no checkpoint
+        cls.checkpoint = name
+    _CLASSES[(stage, name)] = cls
+    return cls
 
-    def deco(cls):
-        _CLASSES[(stage, name)] = cls
-        return cls
 
-    return deco
+def _why(exc: BaseException) -> str:
+    """A one-line reason for an import failure ("needs torch")."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return f"needs {exc.name.split('.')[0]} (pip install -r requirements.txt)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _scan(stage: str) -> None:
+    """Import every module of a stage package once, recording which failed and why."""
+    if stage in _SCANNED:
+        return
+    if stage not in STAGES:
+        raise KeyError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    package = importlib.import_module(f"sign_pipeline.{stage}")
+    for mod in pkgutil.iter_modules(package.__path__):
+        if mod.name in NOT_BACKENDS or mod.name.startswith("_") or mod.ispkg:
+            continue
+        try:
+            importlib.import_module(f"sign_pipeline.{stage}.{mod.name}")
+        except Exception as exc:  # an optional dependency or a broken file: say which
+            _FAILED[(stage, mod.name)] = _why(exc)
+    _SCANNED.add(stage)
+
+
+def names(stage: str) -> list[str]:
+    """Every backend of a stage that exists as a file (installed or not), preferred first."""
+    _scan(stage)
+    found = {n for s, n in _CLASSES if s == stage} | {n for s, n in _FAILED if s == stage}
+    order = PREFERRED_ORDER.get(stage, ())
+    return [n for n in order if n in found] + sorted(found - set(order))
 
 
 @dataclass(frozen=True)
@@ -50,37 +88,38 @@ class BackendInfo:
     description: str = ""
 
 
-def _load_class(stage: str, name: str) -> type:
-    if (stage, name) not in _CLASSES:
-        module, _ = KNOWN[stage][name]
-        importlib.import_module(module)
-    return _CLASSES[(stage, name)]
+def backend_class(stage: str, name: str) -> type:
+    """The registered class (KeyError naming the known backends, ImportError saying why)."""
+    _scan(stage)
+    if (stage, name) in _CLASSES:
+        return _CLASSES[(stage, name)]
+    if (stage, name) in _FAILED:
+        raise ImportError(f"{stage} backend {name!r} cannot be loaded: {_FAILED[(stage, name)]}")
+    raise KeyError(f"unknown {stage} backend {name!r}; known: {', '.join(names(stage))}")
 
 
-def info(stage: str, name: str, checkpoints: Path = CHECKPOINTS) -> BackendInfo:
-    if stage not in KNOWN:
-        raise KeyError(f"unknown stage {stage!r}; stages: {', '.join(KNOWN)}")
-    if name not in KNOWN[stage]:
-        raise KeyError(f"unknown {stage} backend {name!r}; known: {', '.join(KNOWN[stage])}")
-    _, folder = KNOWN[stage][name]
-    ckpt = checkpoints / folder if folder else None
+def info(stage: str, name: str, checkpoints: Path | None = None) -> BackendInfo:
+    """Whether a backend can be used, and if not, why."""
+    checkpoints = Path(checkpoints) if checkpoints is not None else CHECKPOINTS
     try:
-        cls = _load_class(stage, name)
-    except ImportError as exc:
-        return BackendInfo(stage, name, ckpt, False, f"not importable: {exc}")
+        cls = backend_class(stage, name)
+    except ImportError:
+        return BackendInfo(stage, name, None, False, _FAILED[(stage, name)])
+    folder = cls.checkpoint
+    ckpt = checkpoints / folder if folder else None
     if ckpt is not None and not (ckpt / "config.json").is_file():
         return BackendInfo(stage, name, ckpt, False, f"no checkpoint at {ckpt}", cls.description)
     return BackendInfo(stage, name, ckpt, True, "ok", cls.description)
 
 
-def available(stage: str, checkpoints: Path = CHECKPOINTS) -> list[str]:
-    """Names of the installed backends of a stage, in the order of KNOWN."""
-    return [n for n in KNOWN[stage] if info(stage, n, checkpoints).installed]
+def available(stage: str, checkpoints: Path | None = None) -> list[str]:
+    """Names of the installed backends of a stage, preferred first."""
+    return [n for n in names(stage) if info(stage, n, checkpoints).installed]
 
 
-def load(stage: str, name: str, checkpoints: Path = CHECKPOINTS):
+def load(stage: str, name: str, checkpoints: Path | None = None):
     """Instantiate an installed backend from its checkpoint."""
     bi = info(stage, name, checkpoints)
     if not bi.installed:
         raise ValueError(f"{stage} backend {name!r} is not installed: {bi.reason}")
-    return _load_class(stage, name).from_pretrained(bi.checkpoint)
+    return backend_class(stage, name).from_pretrained(bi.checkpoint)

@@ -1,7 +1,9 @@
 """Skeleton drawing, subtitles, side-by-side composition and browser-playable mp4 writing.
 
 Keypoints given to :func:`draw_skeleton` are in the signer-independent frame of
-``skeleton.normalize`` (neck at 0, shoulder width 1) unless ``pixel=True``.
+``skeleton.normalize`` (neck at 0, shoulder width 1) unless ``pixel=True``; they are
+placed like the signer's video (:func:`sign_pipeline.pose2video.placement.to_pixels`), so
+the skeleton panel and the signer line up.
 """
 
 from __future__ import annotations
@@ -12,15 +14,10 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from . import skeleton as sk
-
-#: Where the neck sits on a square canvas and how many pixels a shoulder width spans.
-NECK_POS = (0.5, 0.42)
-SHOULDER_FRACTION = 0.30
+from .pose2video.stickfigure import StickStyle, draw_stick_figure
 
 BG = (250, 250, 247)
 COLORS = {
@@ -29,26 +26,20 @@ COLORS = {
     "left_hand": (40, 120, 220),  # signer's left hand: blue
     "right_hand": (220, 80, 40),  # signer's right hand: orange
 }
-
-
-def _edge_colors() -> list[tuple[int, int, int]]:
-    out = []
-    for a, _ in sk.EDGES:
-        for block, sl in sk.BLOCKS.items():
-            if sl.start <= a < sl.stop:
-                out.append(COLORS[block])
-                break
-    return out
-
-
-_EDGE_COLORS = _edge_colors()
-
-
-def to_canvas(keypoints: np.ndarray, size: int = 256) -> np.ndarray:
-    """Normalised keypoints -> pixel coordinates on a ``size`` x ``size`` canvas."""
-    scale = SHOULDER_FRACTION * size
-    offset = np.array([NECK_POS[0] * size, NECK_POS[1] * size], np.float32)
-    return np.asarray(keypoints, np.float32) * scale + offset
+#: The skeleton panel: the stick-figure rasteriser in light, readable colours.
+SKELETON_PANEL = StickStyle(
+    background=BG,
+    trunk=COLORS["pose"],
+    right_arm=COLORS["pose"],
+    left_arm=COLORS["pose"],
+    face=COLORS["face"],
+    right_hand=(COLORS["right_hand"],) * 5,
+    left_hand=(COLORS["left_hand"],) * 5,
+    body_width=3.0,
+    face_width=1.0,
+    finger_width=1.0,
+    joint=3.0,
+)
 
 
 def draw_skeleton(
@@ -56,42 +47,14 @@ def draw_skeleton(
     mask: np.ndarray | None = None,
     size: int = 256,
     pixel: bool = False,
+    signer: int = 1,
 ) -> np.ndarray:
-    """Draw a stick figure per frame: uint8 ``[T, size, size, 3]`` (or one frame for [127, 2])."""
-    kp = np.asarray(keypoints, np.float32)
-    single = kp.ndim == 2
-    if single:
-        kp = kp[None]
-        mask = None if mask is None else np.asarray(mask)[None]
-    if mask is None:
-        mask = np.ones(kp.shape[:2], bool)
-    px = kp if pixel else to_canvas(kp, size)
-    shift = 4  # sub-pixel precision for cv2 anti-aliased drawing
-    pts = np.round(px * (1 << shift)).astype(np.int32)
-    frames = np.empty((len(kp), size, size, 3), np.uint8)
-    thick_body = max(1, size // 100)
-    for t in range(len(kp)):
-        img = frames[t]
-        img[:] = BG
-        m = mask[t]
-        for (a, b), color in zip(sk.EDGES, _EDGE_COLORS):
-            if m[a] and m[b]:
-                width = thick_body + 1 if a < sk.POSE.stop else 1
-                cv2.line(img, tuple(pts[t, a]), tuple(pts[t, b]), color, width, cv2.LINE_AA, shift)
-        for block in ("left_hand", "right_hand"):
-            sl = sk.BLOCKS[block]
-            for p in range(sl.start, sl.stop):
-                if m[p]:
-                    cv2.circle(
-                        img,
-                        tuple(pts[t, p]),
-                        3 << (shift - 1),
-                        COLORS[block],
-                        -1,
-                        cv2.LINE_AA,
-                        shift,
-                    )
-    return frames[0] if single else frames
+    """Draw a stick figure per frame: uint8 ``[T, size, size, 3]`` (or one frame for [127, 2]).
+
+    Placed like ``signer``'s video; with ``pixel`` the keypoints are already pixels of the
+    signer's 256 x 256 frame.
+    """
+    return draw_stick_figure(keypoints, mask, signer, size, pixel=pixel, style=SKELETON_PANEL)
 
 
 # ---------------------------------------------------------------------------- text

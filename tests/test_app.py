@@ -27,12 +27,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not registry.info("text2pose", "lexicon").installed, reason="checkpoints/lexicon not built"
-    ),
-]
+pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
@@ -43,6 +38,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
+    info = registry.info("text2pose", "lexicon", registry.DEFAULT_CHECKPOINTS)
+    assert info.installed, f"the shipped checkpoint is missing: {info.reason}"
     port = _free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1", GRADIO_ANALYTICS_ENABLED="False")
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ksl_app_test_{port}.log"
@@ -86,16 +83,18 @@ def test_api_translate_with_the_sentence_alone_and_after_bad_input(server):
         ("", "empty"),
         ("   ", "empty"),
         ("가" * 10_000, "at most 300"),
-        ("🙂🙂🙂", ""),
-        ("<script>alert(1)</script>", ""),
-        ("\x00\x01\x02", ""),
-        ("hello world", ""),
+        ("🙂🙂🙂", "emoji: not signed"),
+        ("<script>alert(1)</script>", "no visible characters"),
+        ("\x00\x01\x02", "no visible characters"),
+        ("hello world", "Latin letters have no sign"),
     ]:
         with pytest.raises(AppError) as err:
             client.predict(bad, api_name="/translate")
         assert needle in str(err.value)
-    with pytest.raises(AppError, match="unknown signer"):
+    with pytest.raises(AppError, match="signer 42 is outside 1..16"):
         client.predict("지하철", signer=42, api_name="/translate")
+    with pytest.raises(AppError, match=r"signer 9 is not known .*choose one of \[1, 2, 3, 4\]"):
+        client.predict("지하철", signer=9, api_name="/translate")
     with pytest.raises(AppError, match="nope"):
         client.predict("지하철", text2pose="nope", api_name="/translate")
     # the server keeps serving: a good request after the bad ones

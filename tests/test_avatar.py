@@ -1,31 +1,28 @@
-"""The avatar renderer: API, missing points, retargeting, speed."""
+"""The avatar: drawing, missing points, the appearance of every signer id, the backend.
+
+Placement and retargeting are tested in test_placement.py, speed in benchmarks/render_speed.py.
+"""
 
 from __future__ import annotations
-
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sign_pipeline import registry
 from sign_pipeline import skeleton as sk
-from sign_pipeline.formats.openpose import read_openpose_folder
-from sign_pipeline.pose2video.avatar import (
+from sign_pipeline.pose2video.appearances import (
+    _HANDMADE,
     SIGNERS,
     SIGNERS_BY_ID,
     Appearance,
-    AvatarRenderer,
-    _background,
+    derived_appearance,
     get_appearance,
-    render_avatar,
-    retarget,
-    to_signer_frame,
 )
+from sign_pipeline.pose2video.avatar import AvatarRenderer
+from sign_pipeline.pose2video.avatar_drawing import _background, render_avatar
+from sign_pipeline.pose2video.placement import to_pixels
 from training.corpus.motion import synthesize
 from training.corpus.signers import get_style
-
-REAL = Path(__file__).parent / "data" / "openpose_json"  # real OpenPose frames (MIT, see NOTICE)
 
 
 @pytest.fixture(scope="module")
@@ -47,25 +44,82 @@ def test_shapes_and_types(clip):
         render_avatar(np.zeros((3, 100, 2)), None, "REAL01")
 
 
-def test_signers_and_lookup():
-    assert len(SIGNERS) >= 4 and [a.name for a in SIGNERS[:4]] == [
-        "REAL01",
-        "REAL02",
-        "REAL03",
-        "REAL04",
-    ]
+def test_handmade_signers_and_lookup():
+    assert [a.name for a in SIGNERS] == ["REAL01", "REAL02", "REAL03", "REAL04"]
     assert get_appearance("REAL03") is SIGNERS_BY_ID["REAL03"] is get_appearance(3)
     assert get_appearance(None) is SIGNERS[0]
     app = SIGNERS[1]
     assert get_appearance(app) is app and isinstance(app, Appearance)
-    assert get_appearance("REAL07").name == "REAL07"  # real data ids beyond the four reuse them
-    with pytest.raises(ValueError):
-        get_appearance("nobody")
+    for bad in ("nobody", 0, 17, "REAL17"):
+        with pytest.raises(ValueError):
+            get_appearance(bad)
     # each identity looks different: hair, clothing, skin, proportions
     looks = {(a.skin, a.hair, a.hair_style, a.shirt) for a in SIGNERS}
     assert len(looks) == len(SIGNERS)
     assert len({(a.upper_arm, a.forearm, a.hand, a.face_width) for a in SIGNERS}) == len(SIGNERS)
     assert all(a.label.startswith(a.name) for a in SIGNERS)
+
+
+ALL_IDS = range(1, sk.NUM_SIGNERS + 1)
+
+
+def test_every_signer_id_has_an_appearance_named_after_it():
+    for n in ALL_IDS:
+        app = get_appearance(n)
+        assert app.name == f"REAL{n:02d}"
+        assert get_appearance(app.name) == app
+        assert app.description and app.label == f"{app.name} · {app.description}"
+    # the hand-made four keep ids 1-4; the others are derived from the id
+    assert [get_appearance(n) for n in (1, 2, 3, 4)] == list(_HANDMADE)
+    assert get_appearance(6) == derived_appearance(6)
+
+
+def test_derived_appearances_are_deterministic():
+    fresh = derived_appearance.__wrapped__  # bypass the cache: computed again from the id
+    for n in range(5, sk.NUM_SIGNERS + 1):
+        assert fresh(n) == get_appearance(n)
+    # pinned, so a signer keeps their look from version to version (and on every machine)
+    assert get_appearance(6).description == "auburn bob, orange shirt"
+    assert get_appearance(10).description == "dark brown bob, mustard sweater"
+    assert get_appearance(6).shoulder_width == pytest.approx(68.754)
+
+
+def test_derived_appearances_are_plausible():
+    """Within the hand-made signers' proportions and placement; light background, real words."""
+
+    def span(field):
+        values = [getattr(a, field) for a in _HANDMADE]
+        return min(values) - 1e-9, max(values) + 1e-9
+
+    proportions = ("upper_arm", "forearm", "hand", "face_width", "chin", "torso", "hip_width",
+                   "shoulder_drop")  # fmt: skip
+    for n in range(5, sk.NUM_SIGNERS + 1):
+        app = get_appearance(n)
+        for field in proportions:
+            lo, hi = span(field)
+            assert lo <= getattr(app, field) <= hi, (n, field)
+        assert 68 <= app.shoulder_width <= 84
+        assert 124 <= app.neck[0] <= 132 and 104 <= app.neck[1] <= 118
+        assert min(app.background) >= 190  # the signer stands out against it
+        assert app.hair_style in ("short", "long", "bob", "bun")
+        assert app.sleeves in ("short", "long") and app.collar in ("round", "v")
+        r, g, b = app.skin
+        assert r >= g >= b  # a skin tone, not a stray colour
+
+
+def test_different_ids_look_different(clip):
+    apps = [get_appearance(n) for n in ALL_IDS]
+    assert len({(a.skin, a.hair, a.hair_style, a.shirt) for a in apps}) == len(apps)
+    assert len({a.shirt for a in apps[4:]}) == len(apps) - 4  # every derived id its own clothes
+    assert len({a.description for a in apps}) == len(apps)
+    # drawn: the same pose as two different signers differs visibly, for every pair
+    mask = np.ones(clip.keypoints.shape[:2], bool)
+    norm, _ = sk.normalize(clip.keypoints, mask)
+    frames = np.stack([AvatarRenderer().render(norm[5:6], mask[5:6], n)[0] for n in ALL_IDS])
+    f = frames.astype(np.int16)
+    diff = np.abs(f[:, None] - f[None]).mean(axis=(2, 3, 4))
+    off_diagonal = diff[~np.eye(len(frames), dtype=bool)]
+    assert off_diagonal.min() > 3, diff.round(1)
 
 
 def test_nothing_present_draws_only_the_background():
@@ -114,42 +168,6 @@ def test_front_hand_decides_overlap():
         render_avatar(kp, None, "REAL01", front_hand="middle")
 
 
-def test_to_signer_frame_places_neck_and_shoulders():
-    app = SIGNERS[2]
-    norm = np.zeros((1, 127, 2), np.float32)
-    norm[0, sk.R_SHOULDER] = (-0.5, 0.0)
-    norm[0, sk.L_SHOULDER] = (0.5, 0.0)
-    norm[0, sk.R_WRIST] = (-0.3, 1.0)
-    mask = np.zeros((1, 127), bool)
-    mask[0, [sk.NECK, sk.R_SHOULDER, sk.L_SHOULDER, sk.R_WRIST]] = True
-    px = to_signer_frame(norm, app, mask)
-    np.testing.assert_allclose(px[0, sk.NECK], app.neck)
-    assert px[0, sk.L_SHOULDER, 0] - px[0, sk.R_SHOULDER, 0] == pytest.approx(app.shoulder_width)
-    np.testing.assert_allclose(
-        px[0, sk.R_WRIST],
-        (app.neck[0] - 0.3 * app.shoulder_width, app.neck[1] + app.shoulder_width),
-        rtol=1e-6,
-    )
-    assert (px[0, ~mask[0]] == 0).all()
-
-
-def test_retarget_a_real_person_into_the_signer_frame():
-    seq, _ = read_openpose_folder(REAL)
-    app = get_appearance("REAL02")
-    px = retarget(seq.keypoints, seq.mask, app, rescale_bones=False)
-    norm = sk.estimate_normalization(px, seq.mask)
-    assert norm.center == pytest.approx(app.neck, abs=1e-3)
-    assert norm.scale == pytest.approx(app.shoulder_width, rel=1e-4)
-    assert (px[seq.mask] > -40).all() and (px[seq.mask] < 300).all()
-    # bone rescaling gives the signer's forearm length
-    px2 = retarget(seq.keypoints, seq.mask, app, rescale_bones=True)
-    ok = seq.mask[:, sk.R_ELBOW] & seq.mask[:, sk.R_WRIST]
-    fore = np.median(np.linalg.norm(px2[ok, sk.R_ELBOW] - px2[ok, sk.R_WRIST], axis=-1))
-    assert fore == pytest.approx(app.forearm * app.shoulder_width, rel=1e-3)
-    frames = render_avatar(px2, seq.mask, app)
-    assert frames.shape == (len(seq), 256, 256, 3)
-
-
 def test_backend_renders_normalised_keypoints_per_signer(clip):
     backend = registry.load("pose2video", "avatar")
     assert isinstance(backend, AvatarRenderer)
@@ -157,14 +175,25 @@ def test_backend_renders_normalised_keypoints_per_signer(clip):
     norm, _ = sk.normalize(kp, mask)
     one = backend.render(norm, mask, signer=1)
     two = backend.render(norm, mask, signer=2)
-    assert one.shape == (4, 256, 256, 3)
+    assert one.shape == (4, 256, 256, 3) and one.dtype == np.uint8
     assert np.abs(one.astype(int) - two.astype(int)).mean() > 5
+    # the backend is the placement + the drawing, nothing else
+    app = get_appearance(2)
+    np.testing.assert_array_equal(two, render_avatar(to_pixels(norm, 2, mask), mask, app))
 
 
-def test_fast_enough_to_render_live(clip):
-    kp = clip.keypoints
-    render_avatar(kp[:3], None, "REAL02")  # warm caches
-    t0 = time.perf_counter()
-    frames = render_avatar(kp, None, "REAL02")
-    per_frame = (time.perf_counter() - t0) / len(frames)
-    assert per_frame < 0.012, f"{per_frame * 1000:.1f} ms per frame"  # ~2 ms on an idle core
+def test_backend_shows_any_signer_id_of_real_data(clip):
+    """Real data has signers 2, 6, 10: each renders as its own person, described for menus."""
+    backend = AvatarRenderer()
+    assert backend.signers() is None  # any id 1..16
+    kp, mask = clip.keypoints[:2], np.ones((2, 127), bool)
+    norm, _ = sk.normalize(kp, mask)
+    frames = {n: backend.draw(norm, mask, signer=n) for n in (2, 6, 10)}
+    assert frames[6].shape == (2, 256, 256, 3)
+    assert np.abs(frames[6].astype(int) - frames[10].astype(int)).mean() > 5
+    # the background corner shows the signer's own background colour
+    for n in (6, 10):
+        corner = frames[n][0, 2, 2].astype(int)
+        assert np.abs(corner - np.array(get_appearance(n).background)).max() < 20
+    assert backend.describe_signer(6) == get_appearance(6).description
+    assert backend.describe_signer(1) == "short dark hair, blue shirt"

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from sign_pipeline import skeleton as sk
+from sign_pipeline.motion import minimum_jerk, resample
+from sign_pipeline.text2pose.base import GlossInput
 from sign_pipeline.text2pose.lexicon import (
     QUANTUM,
     LexiconConfig,
     LexiconText2Pose,
     decode_clips,
     encode_clips,
-    minimum_jerk,
-    resample,
 )
 
 REST = np.zeros((127, 2), np.float32)
@@ -61,7 +61,7 @@ def test_resample_changes_length_and_keeps_ends():
 
 
 def test_generate_plays_glosses_in_order_from_rest_to_rest(backend):
-    out = backend.generate(["가다", "오다"], signer=1)
+    out = backend.sign(["가다", "오다"], signer=1)
     assert [t.gloss for t in out.timings] == ["가다", "오다"]
     a, b = out.timings
     assert 0 < a.start < a.end <= b.start < b.end < len(out)
@@ -75,41 +75,43 @@ def test_generate_plays_glosses_in_order_from_rest_to_rest(backend):
     assert np.abs(np.diff(out.keypoints, axis=0)).max() < 0.25
 
 
-def test_unknown_gloss_is_skipped_not_invented(backend):
-    out = backend.generate(["가다", "없는말", "오다"])
-    assert [t.gloss for t in out.timings] == ["가다", "오다"]
+def test_unknown_gloss_is_a_clear_error_not_a_silent_drop(backend):
+    with pytest.raises(ValueError, match="cannot sign 없는말"):
+        backend.sign(["가다", "없는말", "오다"])
 
 
 def test_speed_and_final_letter_hold(backend):
-    normal = backend.generate(["가다", "오다"], speed=1.0)
-    fast = backend.generate(["가다", "오다"], speed=2.0)
+    normal = backend.sign(["가다", "오다"], speed=1.0)
+    fast = backend.sign(["가다", "오다"], speed=2.0)
     assert len(fast) < 0.7 * len(normal)
-    spelled = backend.generate(["ㄱ", "ㅏ"])
+    spelled = backend.sign(["ㄱ", "ㅏ"])
     first, last = spelled.timings
     assert (last.end - last.start) > 1.5 * (first.end - first.start)  # last letter held
 
 
 def test_bad_signer_and_speed(backend):
-    with pytest.raises(ValueError, match="signer 3"):
-        backend.generate(["가다"], signer=3)
+    with pytest.raises(ValueError, match=r"signer 3 .*choose one of \[1\]"):
+        backend.sign(["가다"], signer=3)
     with pytest.raises(ValueError, match="speed"):
-        backend.generate(["가다"], speed=10)
+        backend.sign(["가다"], speed=10)
+    with pytest.raises(ValueError, match="no glosses"):
+        backend.sign([])
 
 
 def test_save_and_load_round_trip(backend, tmp_path):
     backend.save_pretrained(tmp_path)
     loaded = LexiconText2Pose.from_pretrained(tmp_path)
     assert loaded.known_glosses() == backend.known_glosses()
-    a = backend.generate(["가다", "오다"])
-    b = loaded.generate(["가다", "오다"])
+    a = backend.sign(["가다", "오다"])
+    b = loaded.sign(["가다", "오다"])
     assert len(a) == len(b)
     assert np.abs(a.keypoints - b.keypoints).max() < 2e-3
 
 
 def test_question_face_raises_or_knits_the_brows_on_the_last_signs(backend):
-    plain = backend.generate(["가다", "오다"])
-    yes_no = backend.generate(["가다", "오다"], question="yes_no")
-    wh = backend.generate(["가다", "오다"], question="wh")
+    plain = backend.sign(["가다", "오다"])
+    yes_no = backend.generate(GlossInput.from_glosses(["가다", "오다"], question="yes_no"))
+    wh = backend.generate(GlossInput.from_glosses(["가다", "오다"], question="wh"))
     brows = np.r_[sk.FACE.start + 17 : sk.FACE.start + 27]
     first, last = plain.timings
     mid_last = (last.start + last.end) // 2
@@ -123,4 +125,4 @@ def test_question_face_raises_or_knits_the_brows_on_the_last_signs(backend):
     drop = wh.keypoints[mid_last, brows, 1] - plain.keypoints[mid_last, brows, 1]
     assert np.allclose(drop, 0.02, atol=1e-5)
     with pytest.raises(ValueError, match="question"):
-        backend.generate(["가다"], question="maybe")
+        GlossInput.from_glosses(["가다"], question="maybe")

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
+import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from sign_pipeline import skeleton as sk
 from sign_pipeline.lexicon import load_inventory
-from sign_pipeline.text2pose.lexicon import LexiconConfig, LexiconText2Pose, lowpass
-from training.dataset import load_clip, load_manifest
+from sign_pipeline.motion import lowpass
+from sign_pipeline.text2pose.lexicon import LexiconConfig, LexiconText2Pose
+from training.dataset import data_origin, load_clip, load_manifest
 
 
 def complete(keypoints: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
@@ -44,8 +46,18 @@ def complete(keypoints: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     return kp
 
 
-def build(data: Path, out: Path, splits: tuple[str, ...] = ("train",)) -> dict:
+ALL_SPLITS = ("train", "dev", "test")
+
+
+def build(data: Path, out: Path, splits: tuple[str, ...] = ALL_SPLITS) -> dict:
+    """Build the lexicon backend's data from the clips of ``splits`` (default: every clip:
+    a lexicon is not a learned model; evaluation builds its own from the train split).
+
+    Raises ValueError when the data holds no usable gloss clip (nothing is written then).
+    """
     records = [r for r in load_manifest(data) if r.get("split") in splits]
+    if not records:
+        raise ValueError(f"{data}: no clips in the splits {', '.join(splits)}")
     inventory = load_inventory()
     words: dict[tuple[int, str], list[dict]] = collections.defaultdict(list)
     cuts: dict[tuple[int, str], list[tuple[dict, dict]]] = collections.defaultdict(list)
@@ -90,6 +102,11 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ("train",)) -> dict:
         if "rest" in c and len(rest_sum[signer]) < 50:
             rest_sum[signer].append(np.where(c["rest_mask"][:, None], c["rest"], np.nan))
 
+    if not clips:
+        raise ValueError(
+            f"{data}: no clip has a usable gloss (clips need gloss labels: morpheme files, "
+            "a .gloss file, or a labels CSV for videos)"
+        )
     rest: dict[int, np.ndarray] = {}
     for signer in sorted({s for s, _ in clips}):
         if rest_sum[signer]:
@@ -105,20 +122,32 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ("train",)) -> dict:
 
     missing = sorted(g for g in inventory if not any((s, g) in clips for s in rest))
     backend = LexiconText2Pose(clips, rest, LexiconConfig(fps=float(records[0]["fps"])))
+    origin, synthetic = data_origin(records)
     extra = {
+        "trained_on": origin,
+        "synthetic": synthetic,
         "built_from": str(data),
         "splits": list(splits),
         "clip_sources": dict(sources),
         "glosses_without_clip": missing,
     }
-    backend.save_pretrained(out, extra)
-    size = sum(f.stat().st_size for f in Path(out).iterdir())
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.building")
+    shutil.rmtree(tmp, ignore_errors=True)
+    backend.save_pretrained(tmp, extra)  # written aside, then swapped in: never half-written
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    size = sum(f.stat().st_size for f in out.iterdir())
+    glosses = sorted({g for _, g in clips})
     summary = {
-        "signers": len(rest),
-        "glosses": len({g for _, g in clips}),
+        "signers": sorted(rest),
+        "glosses": len(glosses),
+        "gloss_list": glosses,
+        "not_in_gloss_stage": sorted(set(glosses) - set(inventory)),
+        "gloss_stage_glosses_without_clip": missing,
         "clips": len(clips),
         **dict(sources),
-        "missing_glosses": len(missing),
         "bytes": size,
     }
     return summary
@@ -129,11 +158,26 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", required=True, type=Path, help="a dataset from training.prepare")
     ap.add_argument("--out", default=Path("checkpoints/lexicon"), type=Path)
     ap.add_argument(
-        "--splits", default="train", help="comma-separated splits to take clips from (train)"
+        "--splits",
+        default=",".join(ALL_SPLITS),
+        help="comma-separated splits to take clips from (default: all)",
     )
     args = ap.parse_args(argv)
-    summary = build(args.data, args.out, tuple(args.splits.split(",")))
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    try:
+        summary = build(args.data, args.out, tuple(args.splits.split(",")))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(
+        f"lexicon: {len(summary['signers'])} signers {summary['signers']}, "
+        f"{summary['glosses']} glosses, {summary['clips']} clips, {summary['bytes'] / 1e6:.1f} MB"
+        f" -> {args.out}"
+    )
+    print("glosses:", " ".join(summary["gloss_list"]))
+    if summary["not_in_gloss_stage"]:
+        print("new to the gloss stage:", " ".join(summary["not_in_gloss_stage"]))
+    lacking = summary["gloss_stage_glosses_without_clip"]
+    print(f"gloss-stage glosses with no clip ({len(lacking)}):", " ".join(lacking) or "none")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""Realistic transit sentences by topic: the app's examples and the speed benchmark's input."""
+"""Realistic transit sentences by topic: the one list of example sentences.
+
+The app shows ``SHOWCASE`` (the first sentence of every topic: one per situation); the speed
+benchmark, the tests and the lexicon backend's golden output use them all.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ EXAMPLES: dict[str, list[str]] = {
     "asking the way": [
         "서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?",
         "명동역 어디예요?",
+        "명동역 2번 출구가 어디에 있나요?",
         "저기요, 화장실이 어디예요?",
         "3호선 2번 출구로 나가세요",
         "천안아산역 가는 기차 어디서 타요?",
@@ -16,6 +21,7 @@ EXAMPLES: dict[str, list[str]] = {
         "여기는 명동역입니다",
     ],
     "transfers": [
+        "이태원역에 가려면 어디서 내려요?",
         "1호선에서 4호선으로 갈아타려면 어디로 가야 해요?",
         "을지로입구역에서 갈아타세요",
         "다음 역에서 내려야 해요",
@@ -23,6 +29,7 @@ EXAMPLES: dict[str, list[str]] = {
         "동대문역사문화공원역에서 내려요",
     ],
     "fares and cards": [
+        "교통카드 충전은 어디에서 하나요?",
         "요금은 1,250원이에요",
         "요금이 3만 5천 원이에요",
         "택시 기본요금 얼마예요?",
@@ -40,6 +47,7 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "lost items": [
         "지하철 환풍구에 가방이 빠졌어요!",
+        "지갑을 잃어버렸어요. 도와주세요.",
         "제 핸드폰을 잃어버렸어요",
         "분실물 센터가 어디예요?",
         "검은색 지갑을 잃어버렸어요",
@@ -48,15 +56,16 @@ EXAMPLES: dict[str, list[str]] = {
         "핸드폰 번호가 필요해요",
     ],
     "emergencies": [
+        "사람이 쓰러졌어요. 119 불러 주세요",
         "도와주세요!",
         "119에 신고해 주세요",
         "불이 났어요! 빨리 신고하세요",
-        "사람이 쓰러졌어요. 119 불러 주세요",
         "비상 버튼을 누르세요",
         "몸이 아파요. 병원에 가야 해요",
         "역무원을 불러 주세요",
     ],
     "delays": [
+        "3호선 열차가 10분 지연되고 있습니다.",
         "지하철이 왜 안 와요?",
         "기차가 30분 지연됩니다",
         "길이 막혀서 늦었어요",
@@ -65,15 +74,18 @@ EXAMPLES: dict[str, list[str]] = {
         "문이 안 열려요",
     ],
     "accessibility": [
+        "엘리베이터는 어디에 있어요?",
         "엘리베이터가 없나요?",
         "휠체어로 갈 수 없어요",
         "휠체어 리프트가 고장났어요",
         "청각장애인입니다. 글로 써 주세요",
         "안내견과 함께 탈 수 있어요?",
         "장애인복지카드 있으면 무료예요",
+        "장애인복지카드로 할인이 되나요?",
         "엘리베이터 타고 싶지 않아요",
     ],
     "taxi and bus": [
+        "택시 기본 요금이 얼마예요?",
         "고속터미널 가려면 몇 번 버스 타야 돼요?",
         "마을버스 몇 번 타야 해요?",
         "여기서 강남역까지 택시비 얼마 나와요?",
@@ -84,6 +96,7 @@ EXAMPLES: dict[str, list[str]] = {
         "롯데월드 가는 버스 있어요?",
     ],
     "airport and train": [
+        "공항 가는 버스는 어디에서 타요?",
         "인천공항 가는 버스 몇 시에 있어요?",
         "인천공항 제2터미널 가는 방법 알려주세요",
         "공항버스 6001번 어디서 타요?",
@@ -94,9 +107,11 @@ EXAMPLES: dict[str, list[str]] = {
         "무궁화호 표 두 장 주세요",
         "SRT는 수서역에서 타요",
         "첫차는 5시 30분이에요",
+        "막차는 몇 시에 있나요?",
         "세 시 반에 도착해요",
     ],
     "at the station": [
+        "화장실이 어디예요?",
         "승강장에 들어가지 마세요",
         "난방 좀 꺼 주세요",
         "지하철에서 너무 시끄러워요",
@@ -108,3 +123,6 @@ EXAMPLES: dict[str, list[str]] = {
 
 #: every example sentence, in topic order
 ALL_EXAMPLES: list[str] = [s for group in EXAMPLES.values() for s in group]
+
+#: one example per situation, what the app offers: the first sentence of every topic
+SHOWCASE: list[str] = [group[0] for group in EXAMPLES.values()]

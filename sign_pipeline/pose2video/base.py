@@ -1,7 +1,9 @@
 """The pose-to-video interface: normalised keypoints + signer -> RGB frames.
 
-Every backend (``avatar``, and the learned ones) is one file in this folder that subclasses
-:class:`Pose2Video`, sets ``name`` and registers itself with :func:`sign_pipeline.registry.register`.
+Every backend is one file in this folder whose name is the backend's name (``avatar.py`` ->
+"avatar"): it subclasses :class:`Pose2Video` and decorates the class with
+:func:`sign_pipeline.registry.register`. The pipeline calls :meth:`Pose2Video.draw`, which
+checks the input and calls the backend's :meth:`Pose2Video.render`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ from typing import ClassVar
 
 import numpy as np
 
+from .. import signers as signer_ids
+from .. import skeleton as sk
+
+#: Points further than this from the neck (in shoulder widths) are treated as missing.
+MAX_REACH = 20.0
+
 
 class Pose2Video(ABC):
     """A pose-to-video backend."""
 
-    name: ClassVar[str]
+    #: Set by :func:`sign_pipeline.registry.register` from the file name.
+    name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: Checkpoint folder under the checkpoints root: "" = the backend's name, None = none.
+    checkpoint: ClassVar[str | None] = ""
 
     @classmethod
     @abstractmethod
@@ -26,4 +37,36 @@ class Pose2Video(ABC):
 
     @abstractmethod
     def render(self, keypoints: np.ndarray, mask: np.ndarray, signer: int = 1) -> np.ndarray:
-        """Frames uint8 ``[T, H, W, 3]`` for normalised keypoints ``[T, 127, 2]`` as ``signer``."""
+        """Frames uint8 ``[T, H, W, 3]`` for normalised keypoints ``[T, 127, 2]`` as ``signer``.
+
+        Called through :meth:`draw`, which has checked shapes, signer and values.
+        """
+
+    def signers(self) -> list[int] | None:
+        """Signer ids this backend can show (None: any id 1..16)."""
+        return None
+
+    def describe_signer(self, signer: int) -> str:
+        """A few words on how ``signer`` looks (for menus); "" when there is nothing to say."""
+        return ""
+
+    def draw(self, keypoints: np.ndarray, mask: np.ndarray | None, signer: int = 1) -> np.ndarray:
+        """Check the input and render it.
+
+        Points that are masked, NaN/inf, or further than ``MAX_REACH`` shoulder widths from
+        the neck (no frame can show them) are treated as missing.
+        """
+        kp = np.asarray(keypoints, np.float32)
+        if kp.ndim != 3 or kp.shape[1:] != (sk.NUM_POINTS, 2):
+            raise ValueError(f"keypoints must be [T, {sk.NUM_POINTS}, 2], got {list(kp.shape)}")
+        if len(kp) == 0:
+            raise ValueError("no frames to render")
+        m = np.ones(kp.shape[:2], bool) if mask is None else np.asarray(mask, bool)
+        if m.shape != kp.shape[:2]:
+            raise ValueError(f"mask must be [T, {sk.NUM_POINTS}], got {list(m.shape)}")
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(kp).all(axis=-1) & (np.abs(kp) <= MAX_REACH).all(axis=-1)
+        m = m & ok
+        kp = np.where(ok[..., None], kp, 0.0).astype(np.float32)
+        signer = signer_ids.check(signer, self.signers())
+        return self.render(kp, m, signer=signer)

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from .. import skeleton as sk
-from ..gloss.analyzer import WH_GLOSSES  # a wh-question's face starts at the first
 from ..lexicon import load_inventory
+from ..motion import GlossTiming, lowpass, minimum_jerk, question_face, resample, transition_frames
 from ..registry import register
-from .base import GlossTiming, PoseOutput, Text2Pose
+from .base import GlossInput, PoseOutput, Text2Pose
 
 #: Values are stored as int16 multiples of this (shoulder widths), delta-coded along time:
 #: 0.002 shoulder widths is about 0.15 px in the avatar's 256 x 256 frame.
@@ -35,12 +34,12 @@ class LexiconConfig:
     fps: float = 30.0
     join_window_s: float = 0.3
     transition_frames: int = 6
-    rest_frames: int = 8
-    lowpass_hz: float = 6.0
+    rest_frames: int = 6
+    lowpass_hz: float = 8.0
     lowpass_order: int = 4
     finger_hold: float = 2.0
     #: Word clips longer than this are sped up to it inside sentences (as sign.mt does).
-    max_sign_s: float = 0.8
+    max_sign_s: float = 0.85
     #: Finger-alphabet letters inside a word are signed in this time (2.5 letters a second).
     letter_s: float = 0.4
 
@@ -74,28 +73,6 @@ def decode_clips(
     return out
 
 
-def minimum_jerk(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """``n`` frames strictly between poses ``a`` and ``b`` on a minimum-jerk profile."""
-    if n <= 0:
-        return np.zeros((0,) + a.shape, np.float32)
-    s = np.arange(1, n + 1, dtype=np.float32) / (n + 1)
-    w = 10 * s**3 - 15 * s**4 + 6 * s**5
-    return (a[None] * (1 - w)[:, None, None] + b[None] * w[:, None, None]).astype(np.float32)
-
-
-def resample(clip: np.ndarray, factor: float) -> np.ndarray:
-    """Stretch a clip in time by ``factor`` (0.5 = twice as fast) with linear interpolation."""
-    n = len(clip)
-    m = max(2, int(round(n * factor)))
-    if m == n:
-        return clip
-    src = np.linspace(0, n - 1, m)
-    i0 = np.floor(src).astype(int)
-    i1 = np.minimum(i0 + 1, n - 1)
-    w = (src - i0)[:, None, None].astype(np.float32)
-    return clip[i0] * (1 - w) + clip[i1] * w
-
-
 def _join_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairwise distances between frames of a ``[n,127,2]`` and b ``[m,127,2]`` (body + hands)."""
     keep = np.r_[sk.POSE.start : sk.POSE.stop, sk.LEFT_HAND.start : sk.RIGHT_HAND.stop]
@@ -104,7 +81,7 @@ def _join_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.linalg.norm(fa[:, None, :] - fb[None, :, :], axis=-1)
 
 
-@register("text2pose", "lexicon")
+@register
 class LexiconText2Pose(Text2Pose):
     name = "lexicon"
     description = "Lexicon concatenation (sign.mt style): no training, one clip per gloss"
@@ -118,8 +95,10 @@ class LexiconText2Pose(Text2Pose):
         self.clips = clips
         self.rest = rest
         self.config = config
-        self.signers = sorted(rest)
+        self._signer_ids = sorted(rest)
         self._glosses = {g for _, g in clips}
+        #: where the clips came from (see :meth:`Text2Pose.about`)
+        self.origin: dict = {"trained_on": "clips given in code", "synthetic": False}
         inv = load_inventory()
         self._letters = {g for g, e in inv.items() if e.is_finger_letter}
 
@@ -136,22 +115,25 @@ class LexiconText2Pose(Text2Pose):
         decoded = decode_clips(flat, lengths, float(cfg.get("quantum", QUANTUM)))
         clips = {(int(s), g): c for (s, g), c in zip(keys, decoded)}
         rest = {int(s): rest_arr[i] for i, s in enumerate(cfg["signers"])}
-        return cls(clips, rest, LexiconConfig.from_dict(cfg.get("generation", {})))
+        backend = cls(clips, rest, LexiconConfig.from_dict(cfg.get("generation", {})))
+        synthetic = bool(cfg.get("synthetic", "Placeholder" in cfg.get("note", "")))
+        backend.origin = {"trained_on": cfg.get("trained_on") or str(path), "synthetic": synthetic}
+        return backend
 
     def save_pretrained(self, path: str | Path, extra: dict | None = None) -> Path:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         keys = sorted(self.clips)
         flat, lengths = encode_clips([self.clips[k] for k in keys], QUANTUM)
-        rest = np.stack([self.rest[s] for s in self.signers]).astype(np.float16)
+        rest = np.stack([self.rest[s] for s in self._signer_ids]).astype(np.float16)
         np.savez_compressed(path / "clips.npz", deltas=flat, lengths=lengths, rest=rest)
         cfg = {
             "backend": self.name,
-            "signers": self.signers,
+            "signers": self._signer_ids,
             "clips": [[s, g] for s, g in keys],
             "quantum": QUANTUM,
             "generation": self.config.__dict__,
-            "note": "Placeholder signs of the synthetic demo corpus, not validated KSL.",
+            **self.origin,
             **(extra or {}),
         }
         (path / "config.json").write_text(json.dumps(cfg, ensure_ascii=False, indent=1), "utf-8")
@@ -162,33 +144,30 @@ class LexiconText2Pose(Text2Pose):
     def known_glosses(self) -> set[str]:
         return set(self._glosses)
 
+    def about(self) -> dict:
+        return dict(self.origin)
+
     def _clip(self, signer: int, gloss: str) -> np.ndarray | None:
         if (signer, gloss) in self.clips:
             return self.clips[(signer, gloss)]
         # another signer's clip, moved onto this signer's rest-pose body
-        for s in self.signers:
+        for s in self._signer_ids:
             if (s, gloss) in self.clips:
                 return self.clips[(s, gloss)] + (self.rest[signer] - self.rest[s])[None]
         return None
 
-    def generate(
-        self,
-        glosses: list[str],
-        signer: int = 1,
-        speed: float = 1.0,
-        question: str | None = None,
-    ) -> PoseOutput:
-        if signer not in self.rest:
-            raise ValueError(f"signer {signer} not in lexicon data (have {self.signers})")
-        if not 0.25 <= speed <= 4.0:
-            raise ValueError(f"speed must be within 0.25..4, got {speed}")
+    def signers(self) -> list[int]:
+        return list(self._signer_ids)
+
+    def generate(self, inputs: GlossInput, signer: int = 1, speed: float = 1.0) -> PoseOutput:
         cfg = self.config
         rest = self.rest[signer]
+        glosses = inputs.glosses
         pieces: list[tuple[str, np.ndarray]] = []
         for i, gloss in enumerate(glosses):
             clip = self._clip(signer, gloss)
-            if clip is None:
-                continue
+            if clip is None:  # sign() lets only known glosses through
+                raise ValueError(f"no clip for gloss {gloss!r}")
             longest = (cfg.letter_s if gloss in self._letters else cfg.max_sign_s) * cfg.fps
             if len(glosses) > 1 and len(clip) > longest:  # word clips are slower than
                 clip = resample(clip, longest / len(clip))  # signs inside a sentence
@@ -220,87 +199,31 @@ class LexiconText2Pose(Text2Pose):
                 timings[-1].end = min(timings[-1].end, _total(frames))
                 clip = clip[ib:]
                 prev = frames[-1][-1:]
-            n = _transition_frames(prev[-1], clip[0], trans if k > 0 else rest_n, speed)
+            n = transition_frames(prev[-1], clip[0], trans if k > 0 else rest_n, speed)
             frames.append(minimum_jerk(prev[-1], clip[0], n))
             start = _total(frames)
             frames.append(clip)
             timings.append(GlossTiming(gloss, start, _total(frames)))
             prev = clip[-1:]
         frames.append(
-            minimum_jerk(prev[-1], rest, _transition_frames(prev[-1], rest, rest_n, speed))
+            minimum_jerk(prev[-1], rest, transition_frames(prev[-1], rest, rest_n, speed))
         )
         frames.append(np.repeat(rest[None], rest_n, axis=0))
         kp = np.concatenate(frames).astype(np.float32)
         kp = self._smooth(kp)
-        if question is not None and timings:
-            wh = [t for t in timings if t.gloss in WH_GLOSSES]
-            start = wh[0].start if wh else timings[max(0, len(timings) - 2)].start
-            question_face(kp, start, timings[-1].end, question)
+        first = 0
+        for sentence in inputs.sentences:  # the question face, sentence by sentence
+            n = len(sentence.glosses)
+            if sentence.question is not None and sentence.question_start < n:
+                span = timings[first + sentence.question_start : first + n]
+                question_face(kp, span[0].start, span[-1].end, sentence.question)
+            first += n
         mask = np.ones(kp.shape[:2], bool)
         return PoseOutput(kp, mask, cfg.fps, timings)
 
     def _smooth(self, kp: np.ndarray) -> np.ndarray:
         cfg = self.config
         return lowpass(kp, cfg.fps, cfg.lowpass_hz, cfg.lowpass_order)
-
-
-_BROWS = np.r_[sk.FACE.start + 17 : sk.FACE.start + 27]
-_UPPER_LIDS = sk.FACE.start + np.array([37, 38, 43, 44])
-
-
-def question_face(kp: np.ndarray, start: int, end: int, kind: str, ramp: int = 6) -> None:
-    """Add the question face in place over frames ``[start, end)`` (ramped in and out).
-
-    Yes/no questions raise the brows and widen the eyes; wh-questions lower and draw the
-    brows together. Offsets are in shoulder widths, about a tenth of the face's width.
-    """
-    if kind not in ("wh", "yes_no"):
-        raise ValueError(f"question must be 'wh' or 'yes_no', got {kind!r}")
-    t = np.arange(len(kp), dtype=np.float32)
-    up = np.clip((t - (start - ramp)) / ramp, 0, 1)
-    down = np.clip((end + ramp - t) / ramp, 0, 1)
-    s = np.minimum(up, down)
-    w = (10 * s**3 - 15 * s**4 + 6 * s**5)[:, None]
-    if kind == "yes_no":
-        kp[:, _BROWS, 1] -= 0.05 * w
-        kp[:, _UPPER_LIDS, 1] -= 0.012 * w
-    else:
-        center = kp[:, _BROWS, 0].mean(axis=1, keepdims=True)
-        kp[:, _BROWS, 1] += 0.02 * w
-        kp[:, _BROWS, 0] += (center - kp[:, _BROWS, 0]) * 0.12 * w
-
-
-def lowpass(
-    kp: np.ndarray,
-    fps: float,
-    hz: float = 6.0,
-    order: int = 4,
-    blocks: tuple[slice, ...] = (sk.POSE, sk.LEFT_HAND, sk.RIGHT_HAND),
-) -> np.ndarray:
-    """Zero-phase Butterworth low-pass over time on the given blocks (default: not the face)."""
-    if len(kp) < 3 * (2 * order + 1):
-        return kp
-    sos = butter(order, hz, fs=fps, output="sos")
-    out = np.array(kp, np.float32, copy=True)
-    for sl in blocks:
-        out[:, sl] = sosfiltfilt(sos, kp[:, sl], axis=0)
-    return out
-
-
-#: Peak hand speed allowed in a transition, in shoulder widths per frame at speed 1.
-MAX_TRANSITION_SPEED = 0.15
-
-
-def _transition_frames(a: np.ndarray, b: np.ndarray, base: int, speed: float) -> int:
-    """Frames for a minimum-jerk move a -> b: at least ``base``, longer for far moves.
-
-    A minimum-jerk move peaks at 1.875x its mean speed; the length keeps that peak at
-    ``MAX_TRANSITION_SPEED * speed`` for the hand point that travels furthest.
-    """
-    hands = np.r_[sk.LEFT_HAND.start : sk.RIGHT_HAND.stop]
-    dist = float(np.linalg.norm(b[hands] - a[hands], axis=-1).max())
-    need = 1.875 * dist / (MAX_TRANSITION_SPEED * speed)
-    return int(np.clip(np.ceil(max(base, need)), 2, 45))
 
 
 def _total(frames: list[np.ndarray]) -> int:

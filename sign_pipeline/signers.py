@@ -1,0 +1,81 @@
+"""The one signer registry: ids, readable names, the one-hot the learned models take.
+
+A signer is a number 1..``NUM_SIGNERS`` (16, the skeleton's one-hot size); in data it is
+written ``REALnn`` / ``SYNnn`` / ``CROWDnn`` (see :func:`sign_pipeline.skeleton.signer_index`).
+Each backend says which ids it knows (:meth:`Text2Pose.signers`, :meth:`Pose2Video.signers`:
+the ids its checkpoint was built or trained with, or ``None`` for "any"); the pipeline offers
+the ids both chosen backends know, the first of them by default. How a signer *looks* is the
+pose-to-video backend's business (the avatar keeps its appearances, keyed by id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from . import skeleton as sk
+
+NUM_SIGNERS = sk.NUM_SIGNERS
+ALL_SIGNERS: tuple[int, ...] = tuple(range(1, NUM_SIGNERS + 1))
+
+
+class SignerError(ValueError):
+    """A signer id that is not a number in range, or one the chosen backends do not know."""
+
+
+def parse_signer(signer: object) -> int:
+    """``3``, ``"3"``, ``"REAL03"`` -> 3; anything else is a :class:`SignerError`."""
+    if isinstance(signer, bool):
+        raise SignerError(f"signer must be a number 1..{NUM_SIGNERS}, got {signer!r}")
+    if isinstance(signer, (int, np.integer)):
+        number = int(signer)
+    elif isinstance(signer, str) and signer.strip().isdigit():
+        number = int(signer.strip())
+    elif isinstance(signer, str) and signer.strip():
+        try:
+            number = sk.signer_index(signer.strip()) + 1
+        except ValueError as exc:
+            raise SignerError(str(exc)) from None
+    else:
+        raise SignerError(f"signer must be a number 1..{NUM_SIGNERS}, got {signer!r}")
+    if not 1 <= number <= NUM_SIGNERS:
+        raise SignerError(f"signer {number} is outside 1..{NUM_SIGNERS}")
+    return number
+
+
+def code(signer: int) -> str:
+    """The data-style id of a signer number: 6 -> ``"REAL06"``."""
+    return f"REAL{parse_signer(signer):02d}"
+
+
+def name(signer: int, description: str | None = None) -> str:
+    """Readable name for menus: ``"6 · REAL06"`` or ``"6 · REAL06 · long brown hair"``."""
+    n = parse_signer(signer)
+    return f"{n} · {code(n)}" + (f" · {description}" if description else "")
+
+
+def onehot(signer: int) -> np.ndarray:
+    """The float32 one-hot ``[NUM_SIGNERS]`` the learned models are conditioned on."""
+    vec = np.zeros(NUM_SIGNERS, np.float32)
+    vec[parse_signer(signer) - 1] = 1.0
+    return vec
+
+
+def supported(*known: Iterable[int] | None) -> list[int]:
+    """The ids every backend knows (``None`` = any id), sorted."""
+    ids = set(ALL_SIGNERS)
+    for k in known:
+        if k is not None:
+            ids &= {parse_signer(s) for s in k}
+    return sorted(ids)
+
+
+def check(signer: object, known: Iterable[int] | None = None) -> int:
+    """The signer number, or a :class:`SignerError` naming the ids that can be chosen."""
+    n = parse_signer(signer)
+    if known is not None:
+        ids = sorted(parse_signer(s) for s in known)
+        if n not in ids:
+            raise SignerError(f"signer {n} is not known to the loaded models; choose one of {ids}")
+    return n

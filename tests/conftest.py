@@ -1,0 +1,30 @@
+"""Shared fixtures: one small synthetic corpus, prepared, for every test that trains or evaluates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """The corpus generator's small preset with video (seconds), seed 0."""
+    from training.corpus.generate import SIZES, generate_corpus
+
+    root = tmp_path_factory.mktemp("small_corpus")
+    n_sent, n_words, n_signers = SIZES["small"]
+    generate_corpus(root, seed=0, sentences=n_sent, words=n_words, signers=n_signers,
+                    video=True, workers=1, progress=False)  # fmt: skip
+    return root
+
+
+@pytest.fixture(scope="session")
+def small_prepared(small_corpus, tmp_path_factory) -> Path:
+    """``small_corpus`` through ``training.prepare`` (train/dev/test by sentence)."""
+    from training.prepare import prepare
+
+    out = tmp_path_factory.mktemp("small_prepared")
+    prepare(out, aihub=[str(small_corpus)], workers=1, dev_frac=0.15, test_frac=0.15, seed=0,
+            progress=False, verbose=False)  # fmt: skip
+    return out

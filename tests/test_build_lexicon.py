@@ -1,0 +1,79 @@
+"""``training.build_lexicon`` on a prepared small corpus."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sign_pipeline.text2pose.base import GlossInput
+from sign_pipeline.text2pose.lexicon import LexiconText2Pose
+from training.build_lexicon import build
+from training.dataset import load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built(small_prepared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("lex") / "lexicon"
+    return out, build(small_prepared, out)
+
+
+def test_every_split_gives_glosses_by_default(small_prepared, built):
+    out, summary = built
+    lex = LexiconText2Pose.from_pretrained(out)
+    records = load_manifest(small_prepared)
+    data_glosses = {g["gloss"] for r in records for g in r["glosses"]}
+    assert lex.known_glosses() == data_glosses == set(summary["gloss_list"])
+    assert lex.signers() == sorted({r["signer_index"] + 1 for r in records})
+    only_train = build(small_prepared, out.parent / "train_only", ("train",))
+    assert set(only_train["gloss_list"]) < data_glosses  # test sentences bring their own
+
+
+def test_a_word_clip_is_what_the_lexicon_signs(small_prepared, built):
+    out, _ = built
+    lex = LexiconText2Pose.from_pretrained(out)
+    word = next(r for r in load_manifest(small_prepared) if r["kind"] == "WORD")
+    gloss, signer = word["glosses"][0]["gloss"], word["signer_index"] + 1
+    stored = lex.clips[(signer, gloss)]
+    assert len(stored) == word["n_frames"]
+    res = lex.sign(GlossInput.from_glosses([gloss]), signer=signer)
+    t = res.timings[0]
+    played = res.keypoints[t.start : t.end]
+    # the played clip is the stored one (low-passed once more as part of the sentence)
+    n = min(len(played), len(stored))
+    mid = slice(n // 4, 3 * n // 4)
+    assert np.abs(played[mid] - stored[: len(played)][mid]).mean() < 0.03
+
+
+def test_command_prints_what_it_has_and_lacks(small_prepared, tmp_path):
+    out = tmp_path / "lex"
+    proc = subprocess.run(
+        [sys.executable, "-m", "training.build_lexicon", "--data", str(small_prepared),
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "glosses:" in proc.stdout and "gloss-stage glosses with no clip" in proc.stdout
+    assert json.loads((out / "config.json").read_text("utf-8"))["splits"] == ["train", "dev", "test"]
+
+
+def test_no_usable_data_is_a_clear_error_and_writes_nothing(tmp_path):
+    empty = tmp_path / "prepared"
+    empty.mkdir()
+    (empty / "manifest.jsonl").write_text("")
+    out = tmp_path / "lex"
+    with pytest.raises(ValueError, match="no clips"):
+        build(empty, out)
+    assert not out.exists()
+    proc = subprocess.run(
+        [sys.executable, "-m", "training.build_lexicon", "--data", str(tmp_path / "nothing"),
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "no manifest" in proc.stderr and not out.exists()

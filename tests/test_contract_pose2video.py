@@ -1,0 +1,98 @@
+"""One contract every pose-to-video backend keeps; each registered backend runs it."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from sign_pipeline import registry
+from sign_pipeline.pose2video.base import Pose2Video
+from sign_pipeline.text2pose.base import GlossInput
+
+CKPT = registry.DEFAULT_CHECKPOINTS
+NAMES = registry.names("pose2video")
+
+
+def test_every_backend_file_is_installed_with_its_shipped_checkpoint():
+    for name in NAMES:
+        info = registry.info("pose2video", name, CKPT)
+        assert info.installed, f"{name}: {info.reason}"
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def backend(request) -> Pose2Video:
+    return registry.load("pose2video", request.param, CKPT)
+
+
+@pytest.fixture(scope="module")
+def motion() -> tuple[np.ndarray, np.ndarray]:
+    lexicon = registry.load("text2pose", "lexicon", CKPT)
+    out = lexicon.sign(GlossInput.from_glosses(["지하철", "가방"]), signer=1)
+    return out.keypoints[::3].copy(), out.mask[::3].copy()
+
+
+def test_frames_have_the_right_shape_and_range(backend, motion):
+    kp, mask = motion
+    frames = backend.draw(kp, mask, signer=1)
+    assert frames.dtype == np.uint8 and frames.shape[0] == len(kp)
+    assert frames.shape[1] == frames.shape[2] == 256 and frames.shape[3] == 3
+    assert frames.std() > 10  # not a blank video
+
+
+def test_another_signer_changes_the_appearance(backend, motion):
+    kp, mask = motion
+    ids = backend.signers() or [1, 2]
+    a = backend.draw(kp, mask, signer=ids[0]).astype(int)
+    b = backend.draw(kp, mask, signer=ids[1]).astype(int)
+    assert np.abs(a - b).mean() > 5
+
+
+def test_the_motion_shows(backend, motion):
+    kp, mask = motion
+    frames = backend.draw(kp, mask, signer=1).astype(np.float32)
+    assert np.abs(np.diff(frames, axis=0)).mean() > 0.2
+    still = backend.draw(np.repeat(kp[:1], 4, axis=0), np.repeat(mask[:1], 4, axis=0), signer=1)
+    assert np.abs(np.diff(still.astype(np.float32), axis=0)).mean() < 1.0
+
+
+def test_save_load_round_trip_gives_identical_output(backend, motion, tmp_path):
+    kp, mask = motion
+    if backend.checkpoint is None:
+        again = type(backend).from_pretrained(None)
+    else:
+        backend.save_pretrained(tmp_path)
+        again = type(backend).from_pretrained(tmp_path)
+    assert np.array_equal(backend.draw(kp, mask, 1), again.draw(kp, mask, 1))
+
+
+def test_render_takes_no_reference_frames(backend):
+    for method in (type(backend).render, type(backend).draw):
+        params = set(inspect.signature(method).parameters) - {"self"}
+        assert params <= {"keypoints", "mask", "signer"}, params
+
+
+def test_missing_and_bad_points_render_without_crashing(backend, motion):
+    kp, mask = motion
+    kp = kp[:4].copy()
+    kp[0, 60:] = np.nan  # NaN = missing
+    kp[1] *= 1e4  # far out of the frame
+    mask = mask[:4].copy()
+    mask[2] = False  # an all-missing frame
+    frames = backend.draw(kp, mask, signer=1)
+    assert frames.shape[0] == 4 and frames.dtype == np.uint8
+
+
+@pytest.mark.parametrize(
+    "kp, mask, signer, needle",
+    [
+        (np.zeros((0, 127, 2)), None, 1, "no frames"),
+        (np.zeros((3, 50, 2)), None, 1, r"\[T, 127, 2\]"),
+        (np.zeros((3, 127, 2)), np.ones((3, 5), bool), 1, "mask"),
+        (np.zeros((3, 127, 2)), None, 99, "outside 1..16"),
+    ],
+)
+def test_bad_input_is_a_clear_error(backend, kp, mask, signer, needle):
+    with pytest.raises(ValueError, match=needle):
+        backend.draw(kp, mask, signer=signer)
