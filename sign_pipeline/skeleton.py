@@ -311,3 +311,41 @@ def signer_onehot(signer: str | int, num_signers: int = NUM_SIGNERS) -> np.ndarr
     vec = np.zeros(num_signers, np.float32)
     vec[signer_index(signer)] = 1.0
     return vec
+
+
+# ---------------------------------------------------------------------------- neutral pose
+
+#: Upper body at rest in the normalised frame (neck 0, shoulder width 1, y down), in the
+#: order of POSE: arms hanging, hands in front of the hips.
+_NEUTRAL_BODY = np.array(
+    [[0.0, -0.47], [0.0, 0.0], [-0.5, 0.03], [-0.62, 0.8], [-0.33, 1.01], [0.5, 0.03],
+     [0.53, 0.82], [0.23, 1.31], [0.0, 1.36], [-0.32, 1.36], [0.32, 1.36], [-0.11, -0.61],
+     [0.11, -0.61], [-0.28, -0.62], [0.28, -0.62]], np.float32,
+)  # fmt: skip
+#: A relaxed right hand relative to its wrist (21 HAND points, shoulder widths); the left
+#: hand is its mirror image.
+_NEUTRAL_RIGHT_HAND = np.array(
+    [[0.0, 0.0], [0.07, 0.01], [0.16, 0.01], [0.22, 0.05], [0.21, 0.07], [0.18, 0.12],
+     [0.27, 0.18], [0.32, 0.2], [0.36, 0.21], [0.16, 0.16], [0.24, 0.23], [0.29, 0.26],
+     [0.33, 0.27], [0.12, 0.17], [0.19, 0.24], [0.22, 0.27], [0.25, 0.28], [0.09, 0.17],
+     [0.12, 0.24], [0.15, 0.25], [0.16, 0.26]], np.float32,
+)  # fmt: skip
+
+
+def neutral_hand(side: str) -> np.ndarray:
+    """A relaxed hand ``[21, 2]`` relative to its wrist, ``side`` "right" or "left"."""
+    if side == "right":
+        return _NEUTRAL_RIGHT_HAND.copy()
+    if side == "left":
+        return _NEUTRAL_RIGHT_HAND * np.array([-1.0, 1.0], np.float32)
+    raise ValueError(f"side must be 'right' or 'left', got {side!r}")
+
+
+def neutral_pose() -> np.ndarray:
+    """A resting signer ``[127, 2]`` in the normalised frame (the face is left at 0): where a
+    point that was never detected is put when a complete pose is needed."""
+    kp = np.zeros((NUM_POINTS, 2), np.float32)
+    kp[POSE] = _NEUTRAL_BODY
+    kp[RIGHT_HAND] = kp[R_WRIST] + neutral_hand("right")
+    kp[LEFT_HAND] = kp[L_WRIST] + neutral_hand("left")
+    return kp

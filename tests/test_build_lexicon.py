@@ -77,3 +77,26 @@ def test_no_usable_data_is_a_clear_error_and_writes_nothing(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2 and "no manifest" in proc.stderr and not out.exists()
+
+
+def test_a_hand_never_seen_hangs_from_its_wrist_and_a_clip_without_shoulders_is_unusable():
+    from sign_pipeline import skeleton as sk
+    from training.build_lexicon import complete, rest_pose
+
+    kp = np.repeat(sk.neutral_pose()[None], 6, axis=0)
+    kp[:, sk.L_WRIST] += np.linspace(0, 0.5, 6)[:, None]  # the left arm moves
+    mask = np.ones(kp.shape[:2], bool)
+    mask[:, sk.LEFT_HAND] = False  # a one-handed sign: the left hand is never found
+    mask[2, sk.R_ELBOW] = False  # a dropped detection inside the clip
+    out = complete(kp, mask)
+    assert out is not None
+    expected = kp[:, sk.L_WRIST][:, None] + sk.neutral_hand("left")[None]
+    np.testing.assert_allclose(out[:, sk.LEFT_HAND], expected, atol=1e-6)
+    np.testing.assert_allclose(out[2, sk.R_ELBOW], kp[2, sk.R_ELBOW], atol=1e-6)
+    mask[:, sk.R_SHOULDER] = False
+    assert complete(kp, mask) is None
+    # a rest pose with hands out of the picture: hands on the wrists, not at the neck (0, 0)
+    rest = sk.neutral_pose()
+    rest[sk.RIGHT_HAND] = np.nan
+    r = rest_pose([rest, rest])
+    np.testing.assert_allclose(r[sk.RIGHT_HAND], sk.neutral_pose()[sk.RIGHT_HAND], atol=1e-6)

@@ -12,6 +12,7 @@ import pytest
 from sign_pipeline.formats import FormatError
 from sign_pipeline.formats.aihub import (
     GlossSpan,
+    canonical_clip_name,
     find_clips,
     parse_clip_name,
     read_aihub_clip,
@@ -35,6 +36,47 @@ def test_parse_clip_name():
     assert (p.name, p.kind, p.number, p.signer, p.view) == ("my_recording", None, None, None, None)
     p = parse_clip_name("station_SEN12_REAL03_take2")
     assert (p.kind, p.number, p.signer, p.view) == ("SEN", 12, "REAL03", None)
+    # CROWD subsets: clip type FS, signer CROWDnn
+    p = parse_clip_name("NIA_SL_FS0539_CROWD06_F")
+    assert (p.kind, p.number, p.signer, p.view) == ("FS", 539, "CROWD06", "F")
+    assert parse_clip_name("OFFS12").kind is None  # FS inside a word is not a clip type
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "NIA_SL_FS0429_CROWD13_F",
+        "[SHANA]NIA_SL_FS0429_CROWD13_F",
+        "NIA_SL_FS0429_CROWD13_F.mp4",
+        "NIA_SL_FS0429_CROWD13_F_",
+        "[SHANA]NIA_SL_FS0429_CROWD13_F.MP4",
+    ],
+)
+def test_canonical_clip_name(name):
+    assert canonical_clip_name(name) == "NIA_SL_FS0429_CROWD13_F"
+
+
+def test_frame_file_variants_read_in_frame_order(tmp_path):
+    """``{clip}__{frame}`` and ``[TAG]{clip}__{frame}`` files in a ``{clip}.mp4`` folder:
+    the clip name pairs with the plain morpheme file and frame k lands in slot k."""
+    name = "NIA_SL_FS0539_CROWD06_F"
+    seq = _seq(5, 3)
+    write_aihub_clip(tmp_path / "staging", name, seq, [GlossSpan("가다", 1, 4)])
+    folder = tmp_path / "release" / "키포인트Json" / f"{name}.mp4"
+    folder.mkdir(parents=True)
+    for i in range(5):
+        tag = "[SHANA]" if i % 2 else ""
+        src = tmp_path / "staging" / "keypoints" / name / f"{name}_{i:012d}_keypoints.json"
+        shutil.copy(src, folder / f"{tag}{name}__{i:012d}_keypoints.json")
+    morpheme = tmp_path / "release" / "형태소Json" / f"{name}_morpheme.json"
+    morpheme.parent.mkdir()
+    shutil.copy(tmp_path / "staging" / "morpheme" / f"{name}_morpheme.json", morpheme)
+    (clip,) = find_clips(tmp_path / "release")
+    assert (clip.name, clip.keypoint_dir, clip.morpheme_path) == (name, folder, morpheme)
+    assert clip.video_path is None  # a folder named .mp4 is not a video
+    read, spans = read_aihub_clip(clip)
+    np.testing.assert_array_equal(read.keypoints, seq.keypoints)
+    assert spans == [GlossSpan("가다", 1, 4)] and read.meta["signer"] == "CROWD06"
 
 
 def test_read_morpheme_real_layout(tmp_path):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sign_pipeline import skeleton
 from sign_pipeline.formats import FormatError
 from sign_pipeline.formats.skels import (
     SkelsSequence,
     iter_skels,
+    looks_like_image_units,
     make_counter,
     read_skels,
+    skels_keypoints,
     write_skels,
 )
 
@@ -123,3 +126,28 @@ def test_non_number(tmp_path):
     (tmp_path / "x.skels").write_text("0.1 abc\n")
     with pytest.raises(FormatError, match=r"x.skels line 1: not a number"):
         read_skels(tmp_path / "x")
+
+
+def test_skels_keypoints_restore_the_picture_aspect():
+    rng = np.random.default_rng(1)
+    pixels = rng.uniform(100, 1800, size=(4, 127, 2)).astype(np.float32)
+    pixels[:, :, 1] *= 1000 / 1800  # y within 1080
+    pixels[1, 7] = 0  # a missing point
+    values = skeleton.flatten(pixels / np.float32(skeleton.SEED_SCALE))
+    values[2, 10:12] = np.nan  # NaN is missing too
+    kp, mask, units = skels_keypoints(SkelsSequence(values, None, "g", "n"))
+    assert units == "image" and kp.shape == (4, 127, 2)
+    assert not mask[1, 7] and not mask[2, 5] and mask.sum() == 4 * 127 - 2
+    assert (kp[~mask] == 0).all()
+    np.testing.assert_allclose(kp[mask], pixels[mask], rtol=1e-5)
+
+
+def test_skels_keypoints_in_a_body_frame_are_kept():
+    rng = np.random.default_rng(2)
+    body = rng.normal(0, 0.8, size=(3, 127, 2)).astype(np.float32)  # neck-centred: negatives
+    kp, mask, units = skels_keypoints(SkelsSequence(skeleton.flatten(body), None, "g", "n"))
+    assert units == "as given" and mask.all()
+    np.testing.assert_array_equal(kp, body)
+    assert looks_like_image_units(np.full_like(body, 0.5), np.ones((3, 127), bool))
+    with pytest.raises(FormatError, match="D=150"):
+        skels_keypoints(SkelsSequence(np.zeros((2, 150), np.float32), None, "g", "n"))

@@ -279,16 +279,23 @@ def test_prepare_pose_files(tmp_path):
     summary = prepare(tmp_path / "out", poses=[str(poses)], workers=1, progress=False,
                       verbose=False)  # fmt: skip
     records = {r["clip_id"]: r for r in load_manifest(tmp_path / "out")}
-    assert records["openpose"]["n_frames"] == 93 and records["openpose"]["signer"] == "REAL01"
+    # 24 fps files resampled to the common 30 fps: same duration, 1.25x the frames
+    assert records["openpose"]["n_frames_raw"] == 93 and records["openpose"]["n_frames"] == 116
+    assert records["openpose"]["source_fps"] == 24 and records["openpose"]["fps"] == 30
+    assert records["openpose"]["signer"] == "REAL01"
     assert records["signer_REAL03_clip"]["signer_index"] == 2
-    assert records["signer_REAL03_clip"]["n_frames"] == 170
+    assert records["signer_REAL03_clip"]["n_frames"] == round(170 * 1.25)
     assert all(r["glosses"] == [] and r["split"] == "train" for r in records.values())
     assert summary["sources"] == {"pose": 2}
+    assert len(summary["recordings_without_glosses"]) == 2  # named, not silently useless
+    assert {e["clip"] for e in summary["recordings_without_signer"]} == {"openpose"}
 
 
 def test_prepare_skels(tmp_path):
-    rng = np.random.default_rng(0)
-    values = rng.uniform(0.2, 0.8, size=(6, 254)).astype(np.float32)
+    """.skels in the seed's image units (x/2048, y/1152) come out in the normalised frame,
+    with the glosses of the .gloss line spread evenly over the clip."""
+    seq = make_clip(6, 1, 5, 1.0)
+    values = skeleton.flatten(seq.keypoints / np.float32(skeleton.SEED_SCALE))
     values[2, :10] = 0  # 5 missing points
     split = tmp_path / "skels"
     write_skels(
@@ -300,12 +307,21 @@ def test_prepare_skels(tmp_path):
                       progress=False, verbose=False)  # fmt: skip
     (record,) = load_manifest(tmp_path / "out")
     assert record["clip_id"] == "NIA_SL_SEN0007_REAL04_F" and record["split"] == "dev"
-    assert record["source"] == "skels" and record["normalization"] == "skels"
+    assert record["source"] == "skels" and record["normalization"] == "neck_shoulder"
+    assert record["skels_units"] == "image"
     assert record["sentence"] == "지하철 가요" and record["signer_index"] == 3
+    assert [(g["gloss"], g["start"], g["end"]) for g in record["glosses"]] == [
+        ("지하철", 0, 3), ("가다", 3, 6),
+    ]  # fmt: skip
     clip = load_clip(tmp_path / "out", record["clip_id"])
-    np.testing.assert_array_equal(
-        clip["keypoints"][[0, 1, 3]], skeleton.unflatten(values)[[0, 1, 3]]
-    )
+    kp = clip["keypoints"]
+    assert np.abs(kp[:, skeleton.NECK]).max() < 1e-6
+    width = np.linalg.norm(kp[:, skeleton.R_SHOULDER] - kp[:, skeleton.L_SHOULDER], axis=-1)
+    np.testing.assert_allclose(width, 1.0, atol=1e-5)
+    # the picture's aspect is back: the normalised pose is the pixel template's
+    norm = skeleton.Normalization((960.0, 400.0), 300.0)
+    np.testing.assert_allclose(kp[[0, 1, 3]], norm.apply(seq.keypoints[[0, 1, 3]]), atol=1e-4)
+    np.testing.assert_allclose(denormalized_keypoints(clip)[0], seq.keypoints[0], atol=0.05)
     assert clip["mask"][2, :5].all()  # isolated missing frame filled
     (failed,) = summary["failed_clips"]
     assert "D=150" in failed["reason"] and "does not fit the 127-point layout" in failed["reason"]

@@ -25,25 +25,54 @@ from sign_pipeline.motion import lowpass
 from sign_pipeline.text2pose.lexicon import LexiconConfig, LexiconText2Pose
 from training.dataset import data_origin, load_clip, load_manifest
 
+#: Points a clip must show at least once: without them it cannot be placed on a body.
+REQUIRED = (sk.NECK, sk.R_SHOULDER, sk.L_SHOULDER)
+_HANDS = {"right": (sk.R_WRIST, sk.RIGHT_HAND), "left": (sk.L_WRIST, sk.LEFT_HAND)}
+
 
 def complete(keypoints: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
     """Fill every missing point by interpolation inside, holding values at the ends.
 
-    Returns None when a body or hand point is never detected in the clip.
+    A point never detected in the clip is put where a resting signer has it: a body point at
+    the neutral pose, a hand point at the neutral hand on that arm's wrist (one-handed signs
+    are normal: the other hand is never seen), a face point stays 0 (the rest pose fills it).
+    Returns None only when the neck or a shoulder is never detected.
     """
     kp, m = sk.fill_short_gaps(keypoints, mask, max_gap=len(keypoints))
+    if any(not m[:, p].any() for p in REQUIRED):
+        return None
+    kp = kp.copy()
     t = np.arange(len(kp))
-    for p in range(kp.shape[1]):
+    never = ~m.any(axis=0)
+    for p in np.flatnonzero(~m.all(axis=0) & ~never):
         ok = m[:, p]
-        if ok.all():
-            continue
-        if not ok.any():
-            if p < sk.FACE.start or p >= sk.FACE.stop:
-                return None
-            continue  # face point never seen: stays 0 (rest pose fills it below)
         for d in range(2):
             kp[:, p, d] = np.interp(t, t[ok], kp[ok, p, d])
+    neutral = sk.neutral_pose()
+    body = np.flatnonzero(never[sk.POSE])
+    kp[:, body] = neutral[body]
+    for side, (body_wrist, hand) in _HANDS.items():
+        lost = np.flatnonzero(never[hand]) + hand.start
+        if len(lost):
+            wrist = kp[:, hand.start] if m[:, hand.start].any() else kp[:, body_wrist]
+            offsets = sk.neutral_hand(side)[lost - hand.start]
+            kp[:, lost] = wrist[:, None, :] + offsets[None]
     return kp
+
+
+def rest_pose(rests: list[np.ndarray]) -> np.ndarray:
+    """A signer's rest pose: the median of the clips' rest frames (NaN where not detected);
+    points never detected at rest take the neutral pose (hands on the wrists they hang from)."""
+    r = np.nanmedian(np.stack(rests), axis=0)
+    neutral = sk.neutral_pose()
+    body = np.isnan(r[sk.POSE]).any(axis=-1)
+    r[sk.POSE][body] = neutral[sk.POSE][body]
+    for side, (body_wrist, hand) in _HANDS.items():
+        lost = np.isnan(r[hand]).any(axis=-1)
+        if lost.any():
+            wrist = r[hand.start] if not lost[0] else r[body_wrist]
+            r[hand][lost] = wrist + sk.neutral_hand(side)[lost]
+    return np.nan_to_num(r).astype(np.float32)
 
 
 ALL_SPLITS = ("train", "dev", "test")
@@ -74,6 +103,7 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ALL_SPLITS) -> dict:
     rest_sum: dict[int, list[np.ndarray]] = collections.defaultdict(list)
     clips: dict[tuple[int, str], np.ndarray] = {}
     sources = collections.Counter()
+    unusable: list[str] = []
     keys = set(words) | set(cuts)
     for key in sorted(keys):
         signer, gloss = key
@@ -95,6 +125,7 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ALL_SPLITS) -> dict:
                 sources["sentence_cut"] += 1
         if arr is None:
             sources["unusable"] += 1
+            unusable.append(f"{rec['clip_id']} ({gloss}): neck or shoulders never detected")
             continue
         # the same low-pass generation applies, on every block: removes detection jitter
         # (also from the face) and makes the stored deltas small
@@ -104,16 +135,16 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ALL_SPLITS) -> dict:
 
     if not clips:
         raise ValueError(
-            f"{data}: no clip has a usable gloss (clips need gloss labels: morpheme files, "
+            f"{data}: no clip has a usable gloss{' (' + '; '.join(unusable[:5]) + ')' if unusable else ''} (clips need gloss labels: morpheme files, "
             "a .gloss file, or a labels CSV for videos)"
         )
     rest: dict[int, np.ndarray] = {}
     for signer in sorted({s for s, _ in clips}):
         if rest_sum[signer]:
-            r = np.nanmedian(np.stack(rest_sum[signer]), axis=0)
+            rest[signer] = rest_pose(rest_sum[signer])
         else:  # no resting frames in the data: the mean first frame of the clips
             r = np.mean([c[0] for (s, _), c in clips.items() if s == signer], axis=0)
-        rest[signer] = np.nan_to_num(r).astype(np.float32)
+            rest[signer] = r.astype(np.float32)
     # face points never seen in a clip take the signer's resting face
     for (signer, _), c in clips.items():
         unseen = (c[:, sk.FACE] == 0).all(axis=(0, 2))
@@ -148,6 +179,7 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ALL_SPLITS) -> dict:
         "gloss_stage_glosses_without_clip": missing,
         "clips": len(clips),
         **dict(sources),
+        "unusable": unusable,
         "bytes": size,
     }
     return summary
@@ -174,6 +206,8 @@ def main(argv: list[str] | None = None) -> None:
         f" -> {args.out}"
     )
     print("glosses:", " ".join(summary["gloss_list"]))
+    for line in summary["unusable"]:
+        print("unusable:", line)
     if summary["not_in_gloss_stage"]:
         print("new to the gloss stage:", " ".join(summary["not_in_gloss_stage"]))
     lacking = summary["gloss_stage_glosses_without_clip"]

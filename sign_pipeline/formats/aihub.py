@@ -15,7 +15,16 @@ A clip ``NIA_SL_{SEN|WORD}{NNNN}_{REALnn|SYNnn}_{F|U|D|L|R}`` has
   holds the Korean sentence (written by this project's corpus; absent in AI Hub files).
 
 Releases nest keypoint folders and morpheme files under differently named folders, so
-:func:`find_clips` finds both by clip name anywhere under a root.
+:func:`find_clips` finds both by clip name anywhere under a root. Naming variants of real
+releases are accepted (:func:`canonical_clip_name`):
+
+- the CROWD subsets: clip type ``FS`` and signer ``CROWDnn`` (``NIA_SL_FS0539_CROWD06_F``:
+  signer CROWD06, signer id 6);
+- frame files joined with two underscores (``{clip}__000000000085_keypoints.json``) and/or
+  prefixed with a tag in brackets (``[SHANA]{clip}__000000000027_keypoints.json``);
+- keypoint folders named after the video (``키포인트Json/{clip}.mp4/``); the clip name
+  always comes from the frame file names, never from the folder;
+- the morpheme file keeps the plain clip name (``{clip}_morpheme.json``).
 """
 
 from __future__ import annotations
@@ -38,10 +47,12 @@ from sign_pipeline.skeleton import PoseSequence
 #: Frame rate of the AI Hub recordings.
 AIHUB_FPS = 30.0
 MORPHEME_SUFFIX = "_morpheme.json"
-_CLIP_RE = re.compile(r"NIA_SL_(SEN|WORD)(\d+)_((?:REAL|SYN)\d+)_([FUDLR])")
-_KIND_RE = re.compile(r"(SEN|WORD)(\d+)")
-_SIGNER_RE = re.compile(r"((?:REAL|SYN)\d+)")
-_FRAME_FILE_RE = re.compile(r"^(.*)_(\d+)_keypoints\.json$")
+_CLIP_RE = re.compile(r"NIA_SL_(SEN|WORD|FS)(\d+)_((?:REAL|SYN|CROWD)\d+)_([FUDLR])")
+_KIND_RE = re.compile(r"(?<![A-Za-z])(SEN|WORD|FS)(\d+)")
+_SIGNER_RE = re.compile(r"((?:REAL|SYN|CROWD)\d+)")
+#: ``[TAG]{clip}_{frame}_keypoints.json`` or ``{clip}__{frame}_keypoints.json``
+_FRAME_FILE_RE = re.compile(r"^(?:\[[^\]]*\])?(.*?)_+(\d+)_keypoints\.json$")
+_TAG_RE = re.compile(r"^\[[^\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -58,14 +69,29 @@ class ClipName:
     """Parts of an AI Hub clip name; unknown parts are None."""
 
     name: str
-    kind: str | None  # "SEN" or "WORD"
+    kind: str | None  # "SEN", "WORD" or "FS" (CROWD subsets)
     number: int | None
-    signer: str | None  # "REAL03", "SYN01"
+    signer: str | None  # "REAL03", "SYN01", "CROWD06"
     view: str | None  # F, U, D, L, R
+
+
+def canonical_clip_name(name: str) -> str:
+    """The plain clip name of a file or folder name of any release variant.
+
+    ``"[SHANA]NIA_SL_FS0429_CROWD13_F"`` and ``"NIA_SL_FS0429_CROWD13_F.mp4"`` ->
+    ``"NIA_SL_FS0429_CROWD13_F"``: a leading bracketed tag, a ``.mp4`` ending and trailing
+    underscores are dropped.
+    """
+    name = _TAG_RE.sub("", name.strip())
+    if name.lower().endswith(".mp4"):
+        name = name[:-4]
+    return name.rstrip("_")
 
 
 def parse_clip_name(name: str) -> ClipName:
     """``"NIA_SL_SEN0330_REAL10_F"`` -> ClipName(kind="SEN", number=330, signer="REAL10", view="F").
+
+    CROWD subsets: ``"NIA_SL_FS0539_CROWD06_F"`` -> kind "FS", number 539, signer "CROWD06".
 
     Lenient: a name that does not follow the pattern is still usable; the parts that can
     be found anywhere in it are filled (``SEN12``, ``REAL03``), the others are None.
@@ -205,11 +231,11 @@ class ClipList(list):
 
 
 def _keypoint_clip_name(files: list[str]) -> str | None:
-    """Clip name of a folder of ``{clip}_{frame}_keypoints.json`` files, or None."""
+    """Clip name of a folder of ``{clip}_{frame}_keypoints.json`` files (any variant), or None."""
     for name in files:
         m = _FRAME_FILE_RE.match(name)
-        if m:
-            return m.group(1)
+        if m and canonical_clip_name(m.group(1)):
+            return canonical_clip_name(m.group(1))
     return None
 
 
@@ -217,9 +243,10 @@ def find_clips(root: str | os.PathLike) -> ClipList:
     """Find keypoint folders and morpheme files by clip name anywhere under ``root``.
 
     A keypoint folder is any folder holding ``{clip}_{frame}_keypoints.json`` files (the
-    clip name comes from the file names, whatever the folder is called); a morpheme file
-    is any ``{clip}_morpheme.json``; a video any ``{clip}.mp4``. Returns the clips that have
-    both, sorted by name; unpaired ones are listed on the result (see :class:`ClipList`).
+    clip name comes from the file names, whatever the folder is called, in any naming
+    variant of :func:`canonical_clip_name`); a morpheme file is any ``{clip}_morpheme.json``;
+    a video any ``{clip}.mp4`` file. Returns the clips that have both, sorted by name;
+    unpaired ones are listed on the result (see :class:`ClipList`).
     """
     root = Path(root)
     if not root.is_dir():
@@ -239,13 +266,13 @@ def find_clips(root: str | os.PathLike) -> ClipList:
                 keypoints[clip] = here
         for name in sorted(filenames):
             if name.endswith(MORPHEME_SUFFIX):
-                clip = name[: -len(MORPHEME_SUFFIX)]
+                clip = canonical_clip_name(name[: -len(MORPHEME_SUFFIX)])
                 if clip in morphemes:
                     result.duplicates.append((clip, here / name))
                 else:
                     morphemes[clip] = here / name
             elif name.lower().endswith(".mp4"):
-                videos.setdefault(name[:-4], here / name)
+                videos.setdefault(canonical_clip_name(name), here / name)
     for clip in sorted(keypoints.keys() | morphemes.keys()):
         if clip in keypoints and clip in morphemes:
             result.append(AIHubClip(clip, keypoints[clip], morphemes[clip], videos.get(clip)))
@@ -314,6 +341,7 @@ __all__ = [
     "ClipName",
     "FolderReport",
     "GlossSpan",
+    "canonical_clip_name",
     "find_clips",
     "parse_clip_name",
     "read_aihub_clip",

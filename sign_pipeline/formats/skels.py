@@ -10,6 +10,11 @@ sequence concatenated, each frame ``D`` joint values followed by one counter val
 the gloss sequence, ``.files`` the source name and the optional ``.text`` the spoken
 sentence of each line. Values are written with 9 significant digits, which round-trips
 float32 exactly.
+
+Units: the seed wrote image units, ``x / 2048`` and ``y / 1152`` (:data:`SEED_SCALE`, the
+same 16:9 aspect as 1920x1080 video); a missing point is ``(0, 0)``.
+:func:`skels_keypoints` turns a D=254 line back into the 127-point layout with the picture's
+aspect restored, ready for :func:`sign_pipeline.skeleton.normalize`.
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
+from sign_pipeline import skeleton
 from sign_pipeline.formats import FormatError
 
 #: Joint values per frame (without the counter) of the known ``.skels`` variants.
 KSL_DIM = 254
 PHOENIX_DIM = 150
 KNOWN_DIMS = (KSL_DIM, PHOENIX_DIM)
+#: The seed's image units: x / 2048, y / 1152 (16:9, like 1920x1080 video).
+SEED_SCALE = skeleton.SEED_SCALE
 
 
 @dataclass
@@ -42,6 +50,45 @@ class SkelsSequence:
     @property
     def dim(self) -> int:
         return int(self.values.shape[1])
+
+
+def looks_like_image_units(keypoints: np.ndarray, mask: np.ndarray) -> bool:
+    """True when the detected coordinates lie in 0..1 (image units, as the seed wrote them).
+
+    Keypoints already in a body-centred frame (neck at 0) have about half their x values
+    negative, so the 1st percentile tells the two apart.
+    """
+    values = np.asarray(keypoints)[np.asarray(mask, bool)]
+    if values.size == 0:
+        return True
+    low, high = np.percentile(values, [1, 99])
+    return bool(low >= -0.1 and high <= 1.1)
+
+
+def skels_keypoints(
+    seq: SkelsSequence, frame_size: tuple[float, float] = SEED_SCALE
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """A D=254 line -> (keypoints [T, 127, 2], mask [T, 127], units).
+
+    Image units (:func:`looks_like_image_units`) are multiplied by ``frame_size`` (the
+    seed's 2048x1152 by default) so x and y have the picture's aspect again; ``units`` is
+    then ``"image"``, otherwise ``"as given"`` and the values are kept. ``(0, 0)`` and NaN
+    are missing (mask False, coordinates 0). Raises :class:`FormatError` for another D.
+    """
+    if seq.dim != KSL_DIM:
+        raise FormatError(
+            f"{seq.name}: D={seq.dim} (e.g. PHOENIX 50 joints x 3D) does not fit the "
+            f"127-point layout (needs D={KSL_DIM})"
+        )
+    kp = skeleton.unflatten(np.asarray(seq.values, np.float32)).copy()
+    mask = skeleton.missing_mask(kp)
+    kp = np.nan_to_num(kp)
+    units = "as given"
+    if looks_like_image_units(kp, mask):
+        kp *= np.asarray(frame_size, np.float32)
+        units = "image"
+    kp[~mask] = 0.0
+    return kp, mask, units
 
 
 def make_counter(n_frames: int, dim: int = KSL_DIM) -> np.ndarray:
