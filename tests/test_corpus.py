@@ -10,14 +10,20 @@ import numpy as np
 import pytest
 
 from sign_pipeline import skeleton as sk
-from sign_pipeline.formats.aihub import find_clips, read_aihub_clip, read_morpheme
-from sign_pipeline.pose2video.avatar import _palette, render_avatar
+from sign_pipeline.formats.aihub import find_clips, read_aihub_clip, read_morpheme, write_aihub_clip
+from sign_pipeline.metrics import pooled_motion_stats
+from sign_pipeline.pose2video.avatar_drawing import _palette, render_avatar
+from sign_pipeline.text2pose.base import GlossInput
+from sign_pipeline.text2pose.lexicon import LexiconText2Pose
+from training.build_lexicon import main as build_lexicon_main
 from training.corpus.__main__ import main as corpus_main
 from training.corpus.generate import ClipJob, generate_corpus, make_clip, plan_jobs, run_job
 from training.corpus.sentences import all_sentences
 from training.corpus.signers import get_style
-from training.corpus.stats import compute_stats, format_table
+from training.corpus.stats import TARGETS, check, compute_stats, corpus_figures, format_table
 from training.corpus.stats import main as stats_main
+from training.dataset import load_manifest
+from training.prepare import main as prepare_main
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +156,9 @@ def test_hand_pixels_come_from_the_hand_keypoints():
     """Removing a hand's keypoints removes its skin from exactly those pixels."""
     job = _job(["택시"], kind="WORD")
     _, spans, frames, syn = make_clip(job)
-    t = (spans[0].start + spans[0].end) // 2
+    # the frame of the sign where the hand is lowest: away from the face (skin on skin)
+    s0, e0 = spans[0].start, spans[0].end
+    t = s0 + int(np.argmax(syn.keypoints[s0:e0, sk.RIGHT_HAND, 1].min(axis=1)))
     kp = syn.keypoints[t]
     mask = np.ones(127, bool)
     mask[sk.RIGHT_HAND] = False
@@ -200,6 +208,68 @@ def test_realism_figures_in_range_on_the_small_corpus(small):
     assert all(r.ok for r in rows), table
     assert len(rows) == 7
     assert stats_main([str(small)]) == 0
+
+
+def test_realism_targets_are_real_ksl_in_shoulder_widths_per_second():
+    targets = {t.key: t for t in TARGETS}
+    real = {"wrist_speed_mean": 1.58, "wrist_speed_p95": 4.76, "hand_size": 0.34}
+    for key, value in real.items():  # speeds within 20 % of real KSL, the hand within 10 %
+        t = targets[key]
+        assert t.real == f"{value:g}"
+        tolerance = 0.1 if key == "hand_size" else 0.2
+        assert value * (1 - tolerance) - 0.01 <= t.low < value < t.high
+        assert t.high <= value * (1 + tolerance) + 0.01
+    # the old demo data's output, half real speed with small hands, fails on exactly those
+    half = {
+        "frames_per_gloss": 22, "one_gloss_frames": 37, "wrist_speed_mean": 0.81,
+        "wrist_speed_p95": 2.39, "nondominant_ratio": 0.55, "nondominant_less": 0.95,
+        "hand_size": 0.27,
+    }  # fmt: skip
+    failed = {r.target.key for r in check(half) if not r.ok}
+    assert failed == {"wrist_speed_mean", "wrist_speed_p95", "hand_size"}
+    assert "FAIL" in format_table(check(half)) and "| 1.58 |" in format_table(check(half))
+    assert all(r.ok for r in check({**half, **real}))
+    assert not check({})[0].ok  # a figure that could not be measured fails
+
+
+def test_a_left_handed_signer_is_measured_on_the_left_hand(small, tmp_path):
+    """Mirror one signer's clips (left and right exchanged): the figures stay the same."""
+    swap = np.arange(sk.NUM_POINTS)
+    right = [sk.R_SHOULDER, sk.R_ELBOW, sk.R_WRIST, *range(sk.RIGHT_HAND.start, sk.RIGHT_HAND.stop)]
+    left = [sk.L_SHOULDER, sk.L_ELBOW, sk.L_WRIST, *range(sk.LEFT_HAND.start, sk.LEFT_HAND.stop)]
+    swap[right], swap[left] = left, right
+    for clip in find_clips(small):
+        seq, spans = read_aihub_clip(clip)
+        if seq.meta["signer"] == "REAL02":
+            seq.keypoints, seq.mask = seq.keypoints[:, swap], seq.mask[:, swap]
+        write_aihub_clip(tmp_path, clip.name, seq, spans, sentence=seq.meta.get("sentence"))
+    mirrored = corpus_figures(tmp_path)
+    for key, value in corpus_figures(small).items():
+        assert mirrored[key] == pytest.approx(value, rel=1e-6, nan_ok=True), key
+
+
+def test_lexicon_built_from_the_corpus_moves_at_real_speed(small, tmp_path):
+    """prepare + build_lexicon on the small corpus, then the lexicon backend signs its
+    sentences: the signed part moves like real KSL (speed, hand size, time per gloss)."""
+    prepared, lexicon = tmp_path / "prepared", tmp_path / "lexicon"
+    assert prepare_main(["--aihub", str(small), "--out", str(prepared), "--workers", "1",
+                         "--no-progress"]) == 0  # fmt: skip
+    build_lexicon_main(["--data", str(prepared), "--out", str(lexicon)])
+    backend = LexiconText2Pose.from_pretrained(lexicon)
+    signed, per_gloss = [], []
+    for record in load_manifest(prepared):
+        glosses = [g["gloss"] for g in record["glosses"]]
+        if record["kind"] != "SEN":
+            continue
+        out = backend.generate(GlossInput.from_glosses(glosses), signer=record["signer_index"] + 1)
+        a, b = out.timings[0].start, out.timings[-1].end
+        signed.append((out.keypoints[a:b], np.ones((b - a, sk.NUM_POINTS), bool)))
+        per_gloss.append((b - a) / len(glosses))
+    assert len(signed) == 12
+    figures = pooled_motion_stats(signed, out.fps, dominant="right")
+    figures["frames_per_gloss"] = float(np.median(per_gloss))
+    rows = [r for r in check(figures) if r.target.key in figures]
+    assert len(rows) == 5 and all(r.ok for r in rows), format_table(rows)
 
 
 def test_plan_jobs_sizes():

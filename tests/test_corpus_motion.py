@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 
 from sign_pipeline import skeleton as sk
+from sign_pipeline.metrics import pooled_motion_stats
+from sign_pipeline.motion import minimum_jerk_profile
 from training.corpus import kinematics as kin
-from training.corpus.motion import Body, build_timeline, synthesize
+from training.corpus.motion import Body, build_timeline, plan_sign, synthesize, transition
 from training.corpus.noise import add_detection_noise
+from training.corpus.sentences import all_sentences
 from training.corpus.signers import STYLES, get_style
+from training.corpus.stats import check, format_table
 
 
 def _rng(seed: int = 0) -> np.random.Generator:
@@ -49,11 +53,44 @@ def test_quaternions_round_trip_and_slerp_ends():
     np.testing.assert_allclose(np.abs(kin.slerp(q, q2, np.array([1.0]))), np.abs(q2), atol=1e-9)
 
 
-def test_minimum_jerk_profile():
-    s = kin.minimum_jerk(np.array([0.0, 0.5, 1.0, 1.5]))
-    np.testing.assert_allclose(s, [0.0, 0.5, 1.0, 1.0])
-    d = np.diff(kin.minimum_jerk(np.linspace(0, 1, 101)))
-    assert d[0] < 1e-4 and d[-1] < 1e-4 and d[50] > d[10]
+def test_transitions_follow_the_shared_minimum_jerk_profile():
+    q = kin.quat_from_matrix(np.eye(3)[None])[0]
+    a = (np.zeros(3), q, np.zeros(kin.N_ANGLES))
+    b = (np.array([1.0, -0.5, 0.2]), q, np.ones(kin.N_ANGLES))
+    tr = transition(a, b, 9)
+    s = minimum_jerk_profile(np.arange(1, 10) / 10)
+    np.testing.assert_allclose(tr.pos, s[:, None] * b[0], atol=1e-12)
+    np.testing.assert_allclose(tr.shape[:, 0], s, atol=1e-12)
+    assert not hasattr(kin, "minimum_jerk")  # one minimum-jerk curve: sign_pipeline.motion's
+
+
+def test_citation_signs_are_longer_and_larger_than_in_a_sentence():
+    style = get_style("REAL01")
+    body = Body(style)
+    for gloss in ("가다", "지하철", "감사"):
+        word = plan_sign(gloss, body, style, _rng(0), 1.0, citation=True)
+        inside = plan_sign(gloss, body, style, _rng(0), 1.0)
+        assert len(word.dom) > 1.3 * len(inside.dom)
+        assert word.n_pre + word.n_post > inside.n_pre + inside.n_post
+
+        def extent(track):
+            return np.linalg.norm(np.ptp(track.pos, axis=0))
+
+        assert extent(word.dom) > 1.1 * extent(inside.dom)
+
+
+def test_signing_moves_at_real_ksl_speed():
+    """Wrist speed and hand size of a few clean sentences against the realism targets."""
+    sentences = all_sentences()[::40]
+    seqs = []
+    for signer in ("REAL01", "REAL03"):
+        for i, s in enumerate(sentences):
+            syn = synthesize(list(s.glosses), get_style(signer), _rng(i), sentence=s.text)
+            a, b = syn.spans[0][1], syn.spans[-1][2]
+            seqs.append((syn.keypoints[a:b], np.ones((b - a, sk.NUM_POINTS), bool)))
+    figures = pooled_motion_stats(seqs, 30.0, dominant="right")
+    rows = [r for r in check(figures) if r.target.key in figures]
+    assert len(rows) == 4 and all(r.ok for r in rows), format_table(rows)
 
 
 def test_synthesize_shapes_spans_and_rest_pose():

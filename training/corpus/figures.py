@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sign_pipeline import skeleton as sk
 from sign_pipeline.lexicon.forms import load_handshapes
-from sign_pipeline.pose2video.avatar import render_avatar
+from sign_pipeline.pose2video.avatar_drawing import render_avatar
 from training.corpus import kinematics as kin
 from training.corpus.generate import ClipJob, make_clip
 from training.corpus.motion import CONTACT, Body, orientation_matrix, synthesize

@@ -30,7 +30,7 @@ import numpy as np
 
 from sign_pipeline.formats.aihub import GlossSpan, write_aihub_clip
 from sign_pipeline.lexicon import load_inventory
-from sign_pipeline.pose2video.avatar import render_avatar
+from sign_pipeline.pose2video.avatar_drawing import render_avatar
 from sign_pipeline.skeleton import PoseSequence
 from training.corpus.motion import synthesize
 from training.corpus.noise import add_detection_noise

@@ -347,9 +347,3 @@ def head_rotation(yaw: np.ndarray, pitch: np.ndarray, roll: np.ndarray) -> np.nd
     rx = axis_angle(np.broadcast_to([1.0, 0.0, 0.0], (t_len, 3)), pitch)
     rz = axis_angle(np.broadcast_to([0.0, 0.0, 1.0], (t_len, 3)), roll)
     return rz @ ry @ rx
-
-
-def minimum_jerk(s: np.ndarray) -> np.ndarray:
-    """The minimum-jerk profile 10s^3 - 15s^4 + 6s^5 on [0, 1] (0 and 1 outside)."""
-    s = np.clip(np.asarray(s, np.float64), 0.0, 1.0)
-    return s**3 * (10 - 15 * s + 6 * s**2)

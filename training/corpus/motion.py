@@ -26,9 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from sign_pipeline import skeleton as sk
 from sign_pipeline.lexicon.forms import FACE_LOCATIONS, SignForm, get_form, load_handshapes
+from sign_pipeline.motion import minimum_jerk_profile
 from training.corpus import kinematics as kin
 from training.corpus.signers import SignerStyle
 
@@ -52,6 +54,25 @@ _STROKE = {
     "twist": 14,
 }
 _PRE, _POST = 2, 3
+#: Stroke size in shoulder widths at amplitude 1: the length of straight and arc paths;
+#: circles, repeats, holds, wiggles and twists scale from it. With the transitions below it
+#: sets how fast the signing moves: tuned so that the corpus's sentences and the lexicon
+#: backend's output reach real KSL wrist speeds (``training.corpus.stats``).
+AMPLITUDE = 0.75
+#: Citation form (WORD clips): strokes this much longer and larger (signs inside a
+#: sentence are reduced), holds before / after (frames).
+CITATION_STRETCH = 1.5
+CITATION_AMPLITUDE = 1.25
+CITATION_HOLDS = (6, 10)
+#: Frames of a transition between signs: (base + per shoulder width travelled) / tempo,
+#: clipped to the range.
+TRANSITION_FRAMES = (3.5, 8.0)
+TRANSITION_RANGE = (3, 14)
+#: Path sizes of the small movements, as fractions of the stroke size: a hold's placement
+#: (in and back out), a wiggle's sway, a twist's bob.
+HOLD_MOVE, WIGGLE_SWAY, TWIST_BOB = 0.2, 0.15, 0.15
+#: Stroke size at the face (forehead .. ear) relative to elsewhere.
+FACE_AMPLITUDE = 0.5
 
 # Palm normal and finger direction of each orientation for the RIGHT hand (x = contra).
 _ORIENT = {
@@ -211,7 +232,7 @@ def transition(a: tuple, b: tuple, n: int, lift: float = 0.0) -> Track:
     """n frames of minimum-jerk motion strictly between states a and b."""
     if n <= 0:
         return Track(np.zeros((0, 3)), np.zeros((0, 4)), np.zeros((0, kin.N_ANGLES)))
-    s = kin.minimum_jerk((np.arange(n) + 1) / (n + 1))
+    s = minimum_jerk_profile((np.arange(n) + 1) / (n + 1))
     p0, q0, h0 = a
     p1, q1, h1 = b
     pos = p0 + (p1 - p0) * s[:, None]
@@ -256,14 +277,14 @@ def _path(form: SignForm, start: np.ndarray, n: int, amp: float, side: str, rng)
     if form.direction in ("out", "in"):
         amp *= 1.3  # movement in depth is foreshortened in the image
     if mv == "hold":
-        wobble = np.sin(np.pi * tau)[:, None] * np.array([0.012, -0.02, 0.01])
-        return start + wobble
+        bump = np.sin(np.pi * tau)[:, None] * _unit([0.45, -0.75, 0.4])
+        return start + HOLD_MOVE * amp * bump
     if mv == "straight":
-        s = kin.minimum_jerk(tau)
+        s = minimum_jerk_profile(tau)
         offset = 0.0 if touch else -0.5
         return start + direction * amp * (s + offset)[:, None]
     if mv == "arc":
-        s = kin.minimum_jerk(tau)
+        s = minimum_jerk_profile(tau)
         perp = np.cross(direction, [0.0, 0.0, 1.0])
         if np.linalg.norm(perp) < 1e-6:
             perp = np.array([0.0, -1.0, 0.0])
@@ -278,11 +299,11 @@ def _path(form: SignForm, start: np.ndarray, n: int, amp: float, side: str, rng)
         )
     if mv == "repeated":
         reps = 2
-        s = 0.5 - 0.5 * np.cos(2 * np.pi * reps * kin.minimum_jerk(tau))
+        s = 0.5 - 0.5 * np.cos(2 * np.pi * reps * minimum_jerk_profile(tau))
         return start + direction * (0.55 * amp * s)[:, None]
     if mv == "circle":
         r = 0.42 * amp
-        s = kin.minimum_jerk(tau)
+        s = minimum_jerk_profile(tau)
         sign = -1.0 if form.direction == "ccw" else 1.0
         if side == "left":
             sign = -sign
@@ -294,10 +315,10 @@ def _path(form: SignForm, start: np.ndarray, n: int, amp: float, side: str, rng)
         circ = (np.cos(phi) - 1)[:, None] * a * r + np.sin(phi)[:, None] * b * r
         return start + circ + (a * r * 0.5)
     if mv == "wiggle":
-        sway = np.sin(2 * np.pi * 1.5 * tau)[:, None] * np.array([0.03, 0.0, 0.0])
-        return start + sway
+        sway = np.sin(2 * np.pi * 1.5 * tau)[:, None] * np.array([1.0, 0.0, 0.0])
+        return start + WIGGLE_SWAY * amp * sway
     if mv == "twist":
-        return start + np.sin(np.pi * tau)[:, None] * np.array([0.0, -0.03, 0.0])
+        return start + TWIST_BOB * amp * np.sin(np.pi * tau)[:, None] * np.array([0.0, -1.0, 0.0])
     raise ValueError(f"unknown movement {mv!r}")
 
 
@@ -307,9 +328,11 @@ def _stroke_track(
     orientation: str | None = None, mirror_of: Track | None = None,
 ) -> Track:  # fmt: skip
     """The stroke of one hand, n frames."""
-    amp = 0.42 * style.amplitude * amp_scale * float(rng.uniform(0.88, 1.12))
+    amp = AMPLITUDE * style.amplitude * amp_scale * float(rng.uniform(0.88, 1.12))
     if form.location == "spell":
         amp *= 0.45
+    elif form.location in FACE_LOCATIONS:
+        amp *= FACE_AMPLITUDE  # small movements at the face keep the hand in the picture
     if start is None:
         start = body.location(form.location, side)
     pos = _path(form, start, n, amp, side, rng)
@@ -317,7 +340,7 @@ def _stroke_track(
     rots = np.repeat(rot[None], n, 0)
     tau = np.linspace(0, 1, n)
     if form.movement == "twist":
-        ang = 0.75 * np.sin(2 * np.pi * 1.5 * kin.minimum_jerk(tau)) * style.amplitude
+        ang = 0.75 * np.sin(2 * np.pi * 1.5 * minimum_jerk_profile(tau)) * style.amplitude
         axis = rot[:, 0]
         rots = kin.axis_angle(np.broadcast_to(axis, (n, 3)), ang) @ rots
     quat = kin.quat_from_matrix(rots)
@@ -325,7 +348,7 @@ def _stroke_track(
     shape = np.repeat(h0[None], n, 0)
     end = handshape_end if handshape_end is not None else form.handshape_end
     if end:
-        w = kin.minimum_jerk((tau - 0.25) / 0.5)
+        w = minimum_jerk_profile((tau - 0.25) / 0.5)
         shape = h0 + (_shape(end) - h0) * w[:, None]
     if form.movement == "wiggle":
         for f in range(4):
@@ -347,21 +370,22 @@ def plan_sign(
     n = base_n * lengthen / tempo * float(rng.uniform(0.88, 1.12))
     n_pre, n_post = _PRE, _POST
     if citation:
-        n = max(n * 1.5, 16 / tempo**0.5)
-        n_pre, n_post = 6, 10
+        n = max(n * CITATION_STRETCH, 16 / tempo**0.5)
+        n_pre, n_post = CITATION_HOLDS
     elif lengthen > 1:
         n_post = int(round(_POST + 4 * (lengthen - 1) / 0.4))
     n = max(5, int(round(n)))
+    size = CITATION_AMPLITUDE if citation else 1.0
     front_right = True
     if form.hands == "one":
-        dom = _stroke_track(form, body, style, "right", n, rng)
+        dom = _stroke_track(form, body, style, "right", n, rng, amp_scale=size)
         nondom = None
     elif form.hands == "sym":
         sep = np.array([-0.17, 0.0, 0.0])
         start = body.location(form.location, "right") + sep
         if form.location in ("neutral_ipsi",):
             start = start - sep
-        dom = _stroke_track(form, body, style, "right", n, rng, start=start)
+        dom = _stroke_track(form, body, style, "right", n, rng, start=start, amp_scale=size)
         nondom_pos = _mirror(dom.pos)
         # the non-dominant hand follows with slightly less amplitude
         centre = nondom_pos[:1]
@@ -378,7 +402,7 @@ def plan_sign(
             start = base_c + normal * 0.12 * body.hand / 0.46 + np.array([-0.04, 0.0, 0.03])
         else:
             start = body.location(form.location, "right")
-        dom = _stroke_track(form, body, style, "right", n, rng, start=start, amp_scale=0.8)
+        dom = _stroke_track(form, body, style, "right", n, rng, start=start, amp_scale=0.8 * size)
         # the base hand reacts a little to the dominant hand's movement
         react = (dom.pos - dom.pos[:1]) * 0.12
         nondom = Track(
@@ -442,8 +466,9 @@ def build_timeline(
         if i == 0:
             n_tr = int(round((10 + 7 * dist) / tempo**0.5 * rng.uniform(0.9, 1.1)))
         else:
-            n_tr = int(round((3.5 + 8 * dist) / tempo * rng.uniform(0.9, 1.1)))
-            n_tr = max(3, min(n_tr, 14))
+            base, per_sw = TRANSITION_FRAMES
+            n_tr = int(round((base + per_sw * dist) / tempo * rng.uniform(0.9, 1.1)))
+            n_tr = int(np.clip(n_tr, *TRANSITION_RANGE))
         tr = transition(prev_end, start_state, n_tr, lift=0.15 if i == 0 else 0.08)
         dom_parts.append(tr)
         windows.append((t, t + n_tr))
@@ -496,7 +521,7 @@ def _anticipate_shapes(dom: Track, windows, plans, sign_ranges) -> None:
         h0 = dom.shape[a2 - 1].copy()
         h1 = dom.shape[b].copy()
         n = b2 - a2
-        s = kin.minimum_jerk((np.arange(n) + 1) / (n + 1))
+        s = minimum_jerk_profile((np.arange(n) + 1) / (n + 1))
         dom.shape[a2:b2] = h0 + (h1 - h0) * s[:, None]
         dom.shape[b2:b] = h1
 
@@ -557,17 +582,8 @@ def _nondominant(plans, sign_ranges, windows, dom: Track, body: Body, style, rng
 
 
 def _smooth(x: np.ndarray, width: int) -> np.ndarray:
-    """Moving average along axis 0 with edge padding."""
-    x = np.asarray(x, np.float64)
-    if width <= 1:
-        return x
-    k = np.ones(width) / width
-    pad = width // 2
-    if x.ndim == 1:
-        xp = np.pad(x, (pad, width - 1 - pad), mode="edge")
-        return np.convolve(xp, k, mode="valid")
-    xp = np.pad(x, ((pad, width - 1 - pad), (0, 0)), mode="edge")
-    return np.stack([np.convolve(xp[:, j], k, mode="valid") for j in range(x.shape[1])], 1)
+    """Moving average along axis 0, the edges padded with the end values."""
+    return uniform_filter1d(np.asarray(x, np.float64), width, axis=0, mode="nearest")
 
 
 def smooth_noise(rng, n: int, sigma: float, period: float, dims: int = 1) -> np.ndarray:
@@ -600,8 +616,8 @@ _EXPR = (
 def _ramp_window(total: int, s: int, e: int, ramp: int = 4) -> np.ndarray:
     w = np.zeros(total)
     t = np.arange(total)
-    up = kin.minimum_jerk((t - (s - ramp)) / ramp)
-    down = 1 - kin.minimum_jerk((t - e) / ramp)
+    up = minimum_jerk_profile((t - (s - ramp)) / ramp)
+    down = 1 - minimum_jerk_profile((t - e) / ramp)
     w = np.minimum(up, down)
     return np.clip(w, 0, 1)
 
