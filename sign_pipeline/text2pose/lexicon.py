@@ -42,6 +42,9 @@ class LexiconConfig:
     max_sign_s: float = 0.85
     #: Finger-alphabet letters inside a word are signed in this time (2.5 letters a second).
     letter_s: float = 0.4
+    #: Peak hand speed in a transition (shoulder widths per frame at speed 1): 0.2 keeps the
+    #: pace at real signing's ~0.78 s per gloss.
+    max_transition_speed: float = 0.2
 
     @classmethod
     def from_dict(cls, d: dict) -> LexiconConfig:
@@ -199,14 +202,19 @@ class LexiconText2Pose(Text2Pose):
                 timings[-1].end = min(timings[-1].end, _total(frames))
                 clip = clip[ib:]
                 prev = frames[-1][-1:]
-            n = transition_frames(prev[-1], clip[0], trans if k > 0 else rest_n, speed)
+            base = trans if k > 0 else rest_n
+            n = transition_frames(prev[-1], clip[0], base, speed, cfg.max_transition_speed)
             frames.append(minimum_jerk(prev[-1], clip[0], n))
             start = _total(frames)
             frames.append(clip)
             timings.append(GlossTiming(gloss, start, _total(frames)))
             prev = clip[-1:]
         frames.append(
-            minimum_jerk(prev[-1], rest, transition_frames(prev[-1], rest, rest_n, speed))
+            minimum_jerk(
+                prev[-1],
+                rest,
+                transition_frames(prev[-1], rest, rest_n, speed, cfg.max_transition_speed),
+            )
         )
         frames.append(np.repeat(rest[None], rest_n, axis=0))
         kp = np.concatenate(frames).astype(np.float32)
