@@ -1,8 +1,19 @@
 """Per-stage and end-to-end latency over the app's example sentences.
 
-``python -m benchmarks.latency [--repeats 3] [--text2pose lexicon] [--pose2video avatar]``
-prints one row per sentence (medians over the repeats) and a summary row. The first run of
-each backend (loading) is reported separately and not counted.
+    python -m benchmarks.latency [--repeats 3] [--text2pose lexicon] [--pose2video avatar]
+        [--files video|all] [--api http://127.0.0.1:7860/]
+
+In-process (default) it prints one row per sentence (medians over the repeats) and a
+summary row; the first run of each backend (loading) is reported separately and not
+counted. ``--files video`` (the default) is what the page and the API do before answering:
+the side-by-side mp4 only; ``--files all`` also writes the separate skeleton and signer
+mp4s, the ``.pose``, the OpenPose zip and the gloss JSON. "first frame s" is when the
+first frame of the signer video can be shown: the whole video is encoded before it plays
+(no backend streams yet), so it is the time until the video is ready.
+
+``--api URL`` measures the same sentences through a running server's ``translate``
+endpoint with gradio_client (one warm-up call not counted): wall time per answer, the
+answer's video downloaded.
 """
 
 from __future__ import annotations
@@ -13,54 +24,99 @@ import tempfile
 import time
 from pathlib import Path
 
+from sign_pipeline.gloss.examples import SHOWCASE as EXAMPLES
 from sign_pipeline.pipeline import SignPipeline
 
 STAGES = ("gloss", "text2pose", "skeleton", "pose2video", "videos", "files")
 
 
-def main() -> None:
-    from app import EXAMPLES
+def in_process(args) -> None:
+    pipe = SignPipeline(args.text2pose, args.pose2video)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        pipe.run(EXAMPLES[0], signer=args.signer, out_dir=Path(tmp), files=args.files)
+    print(f"first run (loads Kiwi and backends): {time.perf_counter() - t0:.2f} s\n")
+    stages = STAGES if args.files == "all" else STAGES[:-1]
+    header = (
+        ["sentence", "frames", "clip s"]
+        + [f"{s} ms" for s in stages]
+        + ["total ms", "first frame s", "ready/clip"]
+    )
+    print(f"{args.text2pose} + {args.pose2video}, --files {args.files}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    ratios, totals, glosses, skeletons = [], [], [], []
+    for text in EXAMPLES:
+        runs = []
+        for _ in range(args.repeats):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(
+                    pipe.run(text, signer=args.signer, out_dir=Path(tmp), files=args.files)
+                )
+        med = {s: statistics.median(r.timings.get(s, 0.0) for r in runs) for s in stages}
+        total = statistics.median(sum(r.timings.get(s, 0.0) for s in stages) for r in runs)
+        video_ready = statistics.median(
+            sum(r.timings.get(s, 0.0) for s in stages[:5]) for r in runs
+        )
+        clip = runs[0].duration_s
+        ratios.append(total / clip)
+        totals.append(total)
+        glosses.append(med["gloss"])
+        skeletons.append(med["gloss"] + med["text2pose"] + med["skeleton"])
+        cells = [text[:18], str(runs[0].n_frames), f"{clip:.2f}"]
+        cells += [f"{med[s] * 1000:.0f}" for s in stages]
+        cells += [f"{total * 1000:.0f}", f"{video_ready:.2f}", f"{total / clip:.2f}"]
+        print("| " + " | ".join(cells) + " |")
+    print()
+    print(
+        f"median end-to-end: {statistics.median(totals) * 1000:.0f} ms; "
+        f"worst ready/clip ratio: {max(ratios):.2f} (below 0.5 = ready before half the clip); "
+        f"median gloss stage: {statistics.median(glosses) * 1000:.1f} ms; "
+        f"skeleton frames ready (gloss + text2pose + drawing): median "
+        f"{statistics.median(skeletons) * 1000:.0f} ms, worst {max(skeletons) * 1000:.0f} ms"
+    )
 
+
+def through_api(args) -> None:
+    from gradio_client import Client
+
+    client = Client(args.api, verbose=False)
+    kwargs = {"text2pose": args.text2pose, "pose2video": args.pose2video, "signer": args.signer}
+    client.predict(EXAMPLES[0], api_name="/translate", **kwargs)
+    print(f"through {args.api} translate ({args.text2pose} + {args.pose2video})\n")
+    print("| sentence | clip s | answer s (median) | answer / clip |")
+    print("|---|---|---|---|")
+    ratios, walls = [], []
+    for text in EXAMPLES:
+        times, clip = [], 0.0
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            _, result = client.predict(text, api_name="/translate", **kwargs)
+            times.append(time.perf_counter() - t0)
+            clip = result["duration_s"]
+        wall = statistics.median(times)
+        walls.append(wall)
+        ratios.append(wall / clip)
+        print(f"| {text[:18]} | {clip:.2f} | {wall:.2f} | {wall / clip:.2f} |")
+    print(
+        f"\nmedian answer: {statistics.median(walls):.2f} s; "
+        f"median answer/clip {statistics.median(ratios):.2f}, worst {max(ratios):.2f}"
+    )
+
+
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--text2pose", default="lexicon")
     ap.add_argument("--pose2video", default="avatar")
     ap.add_argument("--signer", type=int, default=1)
+    ap.add_argument("--files", choices=("video", "all"), default="video")
+    ap.add_argument("--api", default=None, help="URL of a running app: measure its translate")
     args = ap.parse_args()
-
-    pipe = SignPipeline(args.text2pose, args.pose2video)
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        pipe.run(EXAMPLES[0], signer=args.signer, out_dir=Path(tmp))
-    print(f"first run (loads Kiwi and backends): {time.perf_counter() - t0:.2f} s\n")
-
-    header = (
-        ["sentence", "frames", "clip s"] + [f"{s} ms" for s in STAGES] + ["total ms", "ready/clip"]
-    )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    ratios, totals, glosses = [], [], []
-    for text in EXAMPLES:
-        runs = []
-        for _ in range(args.repeats):
-            with tempfile.TemporaryDirectory() as tmp:
-                runs.append(pipe.run(text, signer=args.signer, out_dir=Path(tmp)))
-        med = {s: statistics.median(r.timings.get(s, 0.0) for r in runs) for s in STAGES}
-        total = statistics.median(sum(r.timings.get(s, 0.0) for s in STAGES) for r in runs)
-        clip = runs[0].duration_s
-        ratios.append(total / clip)
-        totals.append(total)
-        glosses.append(med["gloss"])
-        cells = [text[:18], str(runs[0].n_frames), f"{clip:.2f}"]
-        cells += [f"{med[s] * 1000:.0f}" for s in STAGES]
-        cells += [f"{total * 1000:.0f}", f"{total / clip:.2f}"]
-        print("| " + " | ".join(cells) + " |")
-    print()
-    print(
-        f"median end-to-end: {statistics.median(totals) * 1000:.0f} ms; "
-        f"worst ready/clip ratio: {max(ratios):.2f} (below 1 = ready before the clip would end); "
-        f"median gloss stage: {statistics.median(glosses) * 1000:.1f} ms"
-    )
+    if args.api:
+        through_api(args)
+    else:
+        in_process(args)
 
 
 if __name__ == "__main__":

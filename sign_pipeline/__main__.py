@@ -1,7 +1,8 @@
 """Command line: ``python -m sign_pipeline "문장" -o out.mp4``.
 
 Writes the side-by-side video (skeleton with the current gloss as a subtitle, signer beside
-it); ``--keypoints out.pose`` (or a folder for OpenPose JSON frames) writes the keypoints.
+it) to ``-o`` (an ``.mp4``; without ``-o``, to a new temporary folder, printed);
+``--keypoints out.pose`` (or a folder for OpenPose JSON frames) writes the keypoints.
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m sign_pipeline", description=__doc__.split("\n")[0])
     ap.add_argument("text", nargs="?", help="Korean sentence")
-    ap.add_argument("-o", "--output", default="sign.mp4", help="side-by-side mp4 to write")
+    ap.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="side-by-side mp4 to write (default: a new file in the temporary folder, printed)",
+    )
     ap.add_argument("--text2pose", default="lexicon")
     ap.add_argument("--pose2video", default="avatar")
     ap.add_argument(
@@ -69,18 +75,27 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.text is None:
         ap.error("give a sentence (or --list)")
-    out = Path(args.output)
+    if args.output is None:
+        out = Path(tempfile.mkdtemp(prefix="ksl_sign_")) / "sign.mp4"
+    elif Path(args.output).suffix.lower() != ".mp4":
+        ap.error(f"-o {args.output}: the video is written as H.264 mp4; name it *.mp4")
+    else:
+        out = Path(args.output)
+    if args.keypoints and Path(args.keypoints).suffix and Path(args.keypoints).suffix != ".pose":
+        ap.error(f"--keypoints {args.keypoints}: give FILE.pose or a folder for OpenPose JSON")
     with tempfile.TemporaryDirectory() as tmp:
         try:
             res = pipe.run(
-                args.text, signer=args.signer, speed=args.speed, out_dir=Path(tmp), stem="sign"
-            )
+                args.text, signer=args.signer, speed=args.speed, out_dir=Path(tmp), stem="sign",
+                files="video",
+            )  # fmt: skip
         except PipelineError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(res.files["video"], out)
         if args.keypoints:
+            res.files.update(pipe.write_keypoint_files(res, Path(tmp), "sign"))
             kp = Path(args.keypoints)
             if kp.suffix == ".pose":
                 shutil.copyfile(res.files["pose"], kp)

@@ -49,6 +49,24 @@ def summary(seq: PoseSequence) -> str:
     return f"{len(seq)} frames, {seq.fps:.2f} fps, {seq.width}x{seq.height}; detected in: {parts}"
 
 
+#: File starts of still images, which OpenCV would otherwise read as a one-frame "video".
+_IMAGE_MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP",
+                b"RIFF": "WebP", b"II*\x00": "TIFF", b"MM\x00*": "TIFF"}  # fmt: skip
+
+
+def image_kind(path: Path) -> str | None:
+    """"PNG", "JPEG", ... when ``path`` is a still image, else None (WebP checked by its tag)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return None
+    for magic, kind in _IMAGE_MAGIC.items():
+        if head.startswith(magic) and (kind != "WebP" or head[8:12] == b"WEBP"):
+            return kind
+    return None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -84,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from sign_pipeline.formats.video import extract_video
 
+    kind = image_kind(args.video)
+    if kind is not None:
+        print(f"error: {args.video} is a {kind} image, not a video: nothing written",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         seq = extract_video(args.video, progress=not args.no_progress, max_frames=args.max_frames)
     except (FileNotFoundError, FormatError) as exc:

@@ -138,11 +138,18 @@ class SignPipeline:
         pose2video: str | None = None,
         out_dir: str | Path | None = None,
         stem: str = "sign",
+        files: str = "all",
     ) -> Iterator[SignResult]:
         """Run the pipeline, yielding the growing result after each stage.
 
-        ``signer`` None is the first signer both backends know.
+        ``signer`` None is the first signer both backends know. With ``out_dir``, ``files``
+        "all" writes the skeleton and signer mp4s ("videos" stage) then every download
+        ("files" stage); "video" writes only the side-by-side mp4 (``files["video"]``, the
+        "videos" stage), the cheapest answer, leaving the other downloads to
+        :meth:`write_keypoint_files` when someone asks for them.
         """
+        if files not in ("all", "video"):
+            raise ValueError(f"files must be 'all' or 'video', got {files!r}")
         t2p_name = text2pose or self.default_text2pose
         p2v_name = pose2video or self.default_pose2video
         try:
@@ -202,10 +209,14 @@ class SignPipeline:
         if out_dir is not None:
             out_dir = Path(out_dir)
             t0 = time.perf_counter()
-            res.files = self.write_videos(res, out_dir, stem)
+            if files == "video":
+                res.files = {"video": self.write_side_by_side(res, out_dir, stem)}
+            else:
+                res.files = self.write_videos(res, out_dir, stem)
             res.timings["videos"] = time.perf_counter() - t0
             res.stage = "videos"
             yield res
+        if out_dir is not None and files == "all":
             t0 = time.perf_counter()
             res.files.update(self.write_downloads(res, out_dir, stem))
             res.timings["files"] = time.perf_counter() - t0
@@ -252,13 +263,27 @@ class SignPipeline:
         self, res: SignResult, out_dir: Path, stem: str = "sign"
     ) -> dict[str, Path]:
         """Side-by-side mp4, keypoints as .pose and as an OpenPose JSON zip, the gloss JSON."""
+        files = {"video": self.write_side_by_side(res, out_dir, stem)}
+        files.update(self.write_keypoint_files(res, out_dir, stem))
+        return files
+
+    def write_side_by_side(self, res: SignResult, out_dir: Path, stem: str = "sign") -> Path:
+        """Skeleton | signer as one H.264 mp4 (the two play as one), composed frame by frame
+        as it is encoded (no second copy of the whole clip in memory)."""
+        a, b = res.skeleton_frames, res.signer_frames
+        frames = (render.side_by_side(a[i : i + 1], b[i : i + 1])[0] for i in range(len(a)))
+        return render.write_mp4(frames, Path(out_dir) / f"{stem}.mp4", res.fps)
+
+    def write_keypoint_files(
+        self, res: SignResult, out_dir: Path, stem: str = "sign"
+    ) -> dict[str, Path]:
+        """The keypoints as .pose and as an OpenPose JSON zip, and the gloss result JSON."""
         from .formats.openpose import write_openpose_folder
         from .formats.pose import write_pose
 
+        out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         files: dict[str, Path] = {}
-        both = render.side_by_side(res.skeleton_frames, res.signer_frames)
-        files["video"] = render.write_mp4(both, out_dir / f"{stem}.mp4", res.fps)
         seq = self.pixel_sequence(res)
         files["pose"] = write_pose(seq, out_dir / f"{stem}.pose") or out_dir / f"{stem}.pose"
         json_dir = out_dir / f"{stem}_openpose"

@@ -83,6 +83,7 @@ def test_api_translate_with_the_sentence_alone_and_after_bad_input(server):
         ("", "empty"),
         ("   ", "empty"),
         ("가" * 10_000, "at most 300"),
+        ("가" * 400, "has 400 characters; at most 300"),
         ("🙂🙂🙂", "emoji: not signed"),
         ("<script>alert(1)</script>", "no visible characters"),
         ("\x00\x01\x02", "no visible characters"),
@@ -99,8 +100,8 @@ def test_api_translate_with_the_sentence_alone_and_after_bad_input(server):
         client.predict("지하철", text2pose="nope", api_name="/translate")
     # the server keeps serving: a good request after the bad ones
     video, result = client.predict("지하철 환풍구에 가방이 빠졌어요!", api_name="/translate")
-    path = video if isinstance(video, str) else video.get("video") or video.get("path")
-    assert Path(path).is_file() and Path(path).stat().st_size > 10_000
+    assert isinstance(video, str) and video.endswith(".mp4")  # a file, downloaded by the client
+    assert Path(video).is_file() and Path(video).stat().st_size > 10_000
     assert result["gloss"]["glosses"]
     assert " ".join(result["gloss"]["glosses"]) == "지하철 환풍구 가방 빠지다"
     sources = {item["source"] for item in result["gloss"]["items"]}
@@ -108,95 +109,234 @@ def test_api_translate_with_the_sentence_alone_and_after_bad_input(server):
     assert result["frames"] > 30
 
 
+def test_api_compare_every_installed_pair_and_a_failing_one(server):
+    from gradio_client import Client
+
+    from sign_pipeline import compare as cmp
+
+    client = Client(server, verbose=False)
+    labels = [cmp.pair_label(*p) for p in cmp.installed_pairs()]
+    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert "/compare" in info and "/translate" in info
+    video, rows = client.predict("화장실이 어디예요?", labels + ["nope + nope"], api_name="/compare")
+    assert str(video).endswith(".mp4") and Path(video).stat().st_size > 10_000
+    reference = [r for r in rows if r["kind"] == "reference"]  # when data/prepared has it
+    rows = [r for r in rows if r["kind"] == "pair"]
+    assert [r["pair"] for r in rows] == labels + ["nope + nope"]
+    assert all(r["error"] is None and r["frames"] > 30 for r in rows[:-1])
+    assert "nope" in rows[-1]["error"]
+    from sign_pipeline.render import probe_video
+
+    assert probe_video(video)["frames"] == max(r["frames"] for r in rows[:-1] + reference)
+
+
+def test_load_smoke_every_request_served(server):
+    """A few concurrent users (the full figures: python -m benchmarks.load)."""
+    from benchmarks.load import run_load
+
+    result = run_load(server, users=3, requests=2, timeout=180)
+    assert result.errors == [] and len(result.latencies) == 6
+
+
 # ---------------------------------------------------------------------------- browser
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
-def test_page_in_a_real_browser(server):
+#: fontconfig that sees only DejaVu (no Korean): the page must bring its own Korean font.
+FONTS_WITHOUT_KOREAN = """<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed")
+    tmp = tmp_path_factory.mktemp("fonts")
+    conf = tmp / "fonts.conf"
+    conf.write_text(FONTS_WITHOUT_KOREAN.format(cache=tmp / "cache"))
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
     if SHOTS.exists():
         shutil.rmtree(SHOTS)
     SHOTS.mkdir()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 1400})
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(server, wait_until="domcontentloaded")
-        page.wait_for_selector("#sentence textarea", timeout=60_000)
-        assert "placeholders" in page.inner_text("#notice")
-        page.fill("#sentence textarea", "지하철 환풍구에 가방이 빠졌어요!")
-        page.click("#go")
-        page.wait_for_selector("#glosses .gloss-chip", timeout=60_000)
-        glosses = page.get_attribute("#glosses .gloss-line", "data-glosses")
-        assert glosses == "지하철 환풍구 가방 빠지다"
-        _wait_videos_playable(page)
-        page.screenshot(path=str(SHOTS / "01_signed.png"), full_page=True)
-        first_src = page.get_attribute("#signer_video video", "src")
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, env=env
+        )
+        yield b
+        b.close()
 
-        # switch the signer: the sentence is signed again by another person
-        page.click("#signer input")
-        page.locator("ul[role=listbox] li").nth(1).click()
-        page.wait_for_function(
-            "src => { const v = document.querySelector('#signer_video video');"
-            " return v && v.getAttribute('src') && v.getAttribute('src') !== src; }",
-            arg=first_src,
-            timeout=90_000,
-        )
-        _wait_videos_playable(page)
-        # no stale downloads of the previous run next to the new videos
-        # (one snapshot of the page: status and downloads change in the same update)
-        assert page.evaluate(
-            "() => { const d = document.querySelector('#downloads');"
-            " const shown = d && d.offsetParent !== null && d.getClientRects().length > 0;"
-            " return document.querySelector('#status').innerText.startsWith('Done') || !shown; }"
-        )
-        page.screenshot(path=str(SHOTS / "02_other_signer.png"), full_page=True)
 
-        # a fingerspelled name and the downloads
-        page.fill("#sentence textarea", "이태원역 가고 싶어요")
-        page.click("#go")
-        page.wait_for_selector("#glosses .gloss-word", timeout=60_000)
-        _wait_videos_playable(page)
-        page.wait_for_function(
-            "() => document.querySelector('#status').innerText.startsWith('Done')",
-            timeout=60_000,
-        )
-        names = page.inner_text("#downloads").replace("\n", "")
-        for name in ("sign.mp4", "sign.pose", "sign_openpose.zip", "sign_gloss.json"):
-            assert name in names
-        page.screenshot(path=str(SHOTS / "03_fingerspelling.png"), full_page=True)
+@pytest.mark.browser
+def test_page_in_a_real_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#sentence textarea", timeout=60_000)
+    assert "placeholders" in page.inner_text("#notice")
+    # Korean comes from the served font: this browser sees no Korean system font
+    loaded = page.evaluate(
+        "async () => (await document.fonts.load('20px KSLKorean', '수어')).length"
+    )
+    assert loaded >= 1
+    # Enter in the sentence box signs it
+    page.fill("#sentence textarea", "지하철 환풍구에 가방이 빠졌어요!")
+    page.press("#sentence textarea", "Enter")
+    page.wait_for_selector("#glosses .gloss-chip", timeout=60_000)
+    glosses = page.get_attribute("#glosses .gloss-line", "data-glosses")
+    assert glosses == "지하철 환풍구 가방 빠지다"
+    assert page.input_value("#sentence textarea") == "지하철 환풍구에 가방이 빠졌어요!"
+    _wait_video_playable(page)
+    # while it plays: the gloss being signed (or the next one) under the video, its chip lit
+    page.wait_for_selector("#glosses .gloss-chip.playing", timeout=30_000)
+    now = page.inner_text("#now-signing").strip().lstrip("→ ")
+    assert now in glosses.split()
+    page.screenshot(path=str(SHOTS / "01_signed.png"), full_page=True)
+    first_src = page.get_attribute("#sign_video video", "src")
 
-        # bad input: a clear message, and the page keeps working
-        page.fill("#sentence textarea", "   ")
-        page.click("#go")
-        page.wait_for_selector("#error", timeout=30_000)
-        assert "empty" in page.inner_text("#error")
-        page.screenshot(path=str(SHOTS / "04_empty.png"), full_page=True)
-        page.fill("#sentence textarea", "화장실이 어디예요?")
-        page.click("#go")
-        page.wait_for_function(
-            "() => { const g = document.querySelector('#glosses .gloss-line');"
-            " return g && g.dataset.glosses === '화장실 어디'; }",
-            timeout=60_000,
-        )
-        assert page.locator("#error").count() == 0
-        # the README link of the notice is served locally
-        href = page.get_attribute("#notice a", "href")
-        assert href and "README.md" in href
-        with urllib.request.urlopen(server.rstrip("/") + href.split("#")[0]) as r:
-            assert "Training on real data" in r.read().decode("utf-8")
-        browser.close()
+    # switch the signer: the sentence is signed again by another person
+    page.click("#signer input")
+    page.locator("ul[role=listbox] li").nth(1).click()
+    page.wait_for_function(
+        "src => { const v = document.querySelector('#sign_video video');"
+        " return v && v.getAttribute('src') && v.getAttribute('src') !== src; }",
+        arg=first_src,
+        timeout=90_000,
+    )
+    _wait_video_playable(page)
+    # no stale downloads of the previous run next to the new video
+    assert page.evaluate(
+        "() => { const d = document.querySelector('#downloads');"
+        " const shown = d && d.offsetParent !== null && d.getClientRects().length > 0;"
+        " return document.querySelector('#status').innerText.startsWith('Done') || !shown; }"
+    )
+    page.screenshot(path=str(SHOTS / "02_other_signer.png"), full_page=True)
+
+    # a fingerspelled name and the downloads
+    page.fill("#sentence textarea", "이태원역 가고 싶어요")
+    page.click("#go")
+    page.wait_for_selector("#glosses .gloss-word", timeout=60_000)
+    _wait_video_playable(page)
+    page.wait_for_function(
+        "() => document.querySelector('#status').innerText.startsWith('Done')",
+        timeout=60_000,
+    )
+    names = page.inner_text("#downloads").replace("\n", "")
+    for name in ("sign.mp4", "sign.pose", "sign_openpose.zip", "sign_gloss.json"):
+        assert name in names
+    page.screenshot(path=str(SHOTS / "03_fingerspelling.png"), full_page=True)
+
+    # bad input: a clear message, and the page keeps working
+    page.fill("#sentence textarea", "   ")
+    page.click("#go")
+    page.wait_for_selector("#error", timeout=30_000)
+    assert "empty" in page.inner_text("#error")
+    page.fill("#sentence textarea", "가" * 400)  # not cut to 300 in silence
+    page.click("#go")
+    page.wait_for_function(
+        "() => (document.querySelector('#error') || {}).innerText?.includes('400 characters')",
+        timeout=30_000,
+    )
+    page.screenshot(path=str(SHOTS / "04_too_long.png"), full_page=True)
+    # clicking an example signs it; a wh-question gets lowered, knitted brows
+    page.locator("button", has_text="화장실이 어디예요?").first.click()
+    page.wait_for_function(
+        "() => { const g = document.querySelector('#glosses .gloss-line');"
+        " return g && g.dataset.glosses === '화장실 어디' && !document.querySelector('#error'); }",
+        timeout=60_000,
+    )
+    assert page.input_value("#sentence textarea") == "화장실이 어디예요?"
+    assert "wh-question (lowered, knitted brows)" in page.inner_text("#marks")
+    # the training instructions are on the page, not a raw markdown file
+    assert page.get_attribute("#notice a", "href") == "#training-on-real-data"
+    page.click("#training-on-real-data button, #training-on-real-data .label-wrap")
+    page.wait_for_function(
+        "() => document.querySelector('#training-on-real-data').innerText.includes('Prepare')",
+        timeout=10_000,
+    )
+
+    # the compare tab: every installed pair, videos that start together, the table
+    from sign_pipeline import compare as cmp
+
+    labels = [cmp.pair_label(*p) for p in cmp.installed_pairs()]
+    page.get_by_role("tab", name="Compare models").click()
+    page.fill("#cmp-sentence textarea", "지하철 환풍구에 가방이 빠졌어요!")
+    page.click("#cmp-go")
+    page.wait_for_function(
+        "() => document.querySelector('#cmp-status').innerText.startsWith('Done')",
+        timeout=180_000,
+    )
+    _wait_compare_playable(page, len(labels))
+    cells = page.eval_on_selector_all(
+        "#cmp-grid .compare-cell[data-pair]", "cs => cs.map(c => c.dataset.pair)"
+    )
+    assert cells == labels
+    # with a prepared corpus holding the sentence (data/prepared), its clip is an extra column
+    for ref in page.query_selector_all("#cmp-grid .compare-cell.reference"):
+        assert ref.query_selector("video") is not None
+    rows = page.eval_on_selector_all(
+        "#cmp-table tr[data-pair]", "rs => rs.map(r => [...r.cells].map(c => c.innerText))"
+    )
+    assert [r[0] for r in rows] == labels
+    assert all(int(r[1]) > 30 for r in rows)  # frames
+    times = page.eval_on_selector_all("#cmp-grid video", "vs => vs.map(v => v.currentTime)")
+    assert max(times) - min(times) < 0.5  # started together
+    assert "comparison.mp4" in page.inner_text("#cmp-tiled").replace("\n", "")
+    assert page.locator("#about-models").count() == 1
+    page.screenshot(path=str(SHOTS / "05_compare.png"), full_page=True)
+    first = page.get_attribute("#cmp-grid video", "src")
+    page.click("#cmp-signer input")
+    page.locator("ul[role=listbox] li").nth(1).click()
+    page.wait_for_function(
+        "src => { const v = document.querySelector('#cmp-grid video');"
+        " return v && v.getAttribute('src') !== src"
+        " && document.querySelector('#cmp-status').innerText.startsWith('Done'); }",
+        arg=first,
+        timeout=180_000,
+    )
+    _wait_compare_playable(page, len(labels))
+    page.screenshot(path=str(SHOTS / "06_compare_other_signer.png"), full_page=True)
+    page.close()
     # offline: the page fetched nothing from anywhere but this server
     foreign = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
     assert not foreign, foreign[:5]
 
 
-def _wait_videos_playable(page) -> None:
+@pytest.mark.browser
+def test_page_on_a_phone(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
+                            has_touch=True, device_scale_factor=2)  # fmt: skip
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#sentence textarea", timeout=60_000)
+    page.fill("#sentence textarea", "화장실이 어디예요?")
+    page.click("#go")
+    _wait_video_playable(page)
+    page.wait_for_timeout(500)
+    video = page.locator("#sign_video video").bounding_box()
+    assert video["x"] >= 0 and video["x"] + video["width"] <= 390 + 1  # both panels in view
+    top = page.evaluate("() => document.querySelector('#glosses').getBoundingClientRect().top")
+    assert -50 < top < 844  # scrolled to the result
+    signer = page.locator("#signer").bounding_box()
+    assert signer["x"] >= 0 and signer["x"] + signer["width"] <= 390 + 1
+    page.screenshot(path=str(SHOTS / "07_phone.png"), full_page=False)
+    page.close()
+
+
+def _wait_video_playable(page) -> None:
     page.wait_for_function(
-        "() => ['#skeleton_video video', '#signer_video video'].every(s => {"
-        " const v = document.querySelector(s); return v && v.readyState >= 2; })",
+        "() => { const v = document.querySelector('#sign_video video');"
+        " return v && v.readyState >= 2; }",
+        timeout=90_000,
+    )
+
+
+def _wait_compare_playable(page, n: int) -> None:
+    page.wait_for_function(
+        "n => { const vs = [...document.querySelectorAll('#cmp-grid video')];"
+        " const pairs = document.querySelectorAll('#cmp-grid [data-pair] video').length;"
+        " return pairs === n && vs.every(v => v.readyState >= 2); }",
+        arg=n,
         timeout=90_000,
     )

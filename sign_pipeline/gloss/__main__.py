@@ -1,7 +1,8 @@
 """Command line: ``python -m sign_pipeline.gloss "문장"`` prints the glosses.
 
-``--json`` prints the whole result object. With no sentence or ``-`` every line of standard
-input is one sentence, and one line of output (one JSON object with ``--json``) is written per
+``--json`` prints the whole result object. With ``-``, or no sentence and standard input
+piped in, every line of standard input is one sentence (no sentence at a terminal prints the
+usage instead of waiting), and one line of output (one JSON object with ``--json``) is written per
 input line; a line that cannot be signed gives ``{"text": ..., "error": ...}`` (or ``! message``
 without ``--json``). Exit status 1 if any input could not be signed.
 """
@@ -29,14 +30,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sign_pipeline.gloss", description="Korean text -> sign glosses."
     )
-    parser.add_argument("text", nargs="?", default="-", help='a sentence, or "-" for stdin lines')
+    parser.add_argument(
+        "text", nargs="?", default=None, help='a sentence, or "-" for stdin lines'
+    )
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     args = parser.parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     ok_all = True
-    if args.text != "-":
+    if args.text is None and sys.stdin.isatty():  # nothing piped in: say how, do not wait
+        parser.print_usage(sys.stderr)
+        print('give a sentence, e.g. python -m sign_pipeline.gloss "화장실이 어디예요?", or pipe '
+              "lines in (then one sentence per line)", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.text is not None and args.text != "-":
         line, ok = _one(args.text, args.json)
         print(line, file=sys.stdout if ok or args.json else sys.stderr)
         return 0 if ok else 1

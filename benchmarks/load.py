@@ -1,0 +1,211 @@
+"""Concurrent API users against a fresh server: is everyone served, how long, how much memory.
+
+    python -m benchmarks.load [--users 8] [--requests 5] [--memory-after 100]
+        [--timeout 120] [--max-seconds 900] [--no-cache] [--url http://127.0.0.1:7860/]
+
+Starts ``app.py`` on 127.0.0.1 (a free port, its own temporary folder) unless ``--url`` is
+given, times requests of one user alone (median of 3 after a warm-up), then runs ``--users`` gradio_client users at once, each
+sending ``--requests`` ``translate`` calls (default backends, the page's example sentences
+in turn). Prints successes, p50/p95 latency and p95 / single-request, the server's memory
+(RSS) after the first request and after ``--memory-after`` requests in all (more rounds of
+the same users are sent until then; 0 skips it), and the size of the server's temporary
+files. Every request has a timeout and the whole run a deadline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sign_pipeline.gloss.examples import SHOWCASE as EXAMPLES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class LoadResult:
+    """Latencies of the served requests (seconds) and the errors of the others."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return len(self.latencies) + len(self.errors)
+
+    def percentile(self, q: float) -> float:
+        xs = sorted(self.latencies)
+        if not xs:
+            return float("nan")
+        return xs[min(len(xs) - 1, max(0, round(q / 100 * len(xs) + 0.5) - 1))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(
+    tmp: Path, timeout: float = 240, args: Sequence[str] = ()
+) -> tuple[subprocess.Popen, str, Path]:
+    """``app.py`` on a free port with its temporary files under ``tmp``, given ``args``;
+    waits until it serves."""
+    port = free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1", GRADIO_ANALYTICS_ENABLED="False",
+               TMPDIR=str(tmp), GRADIO_TEMP_DIR=str(tmp / "gradio"))  # fmt: skip
+    log_path = tmp / "server.log"
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), *args],
+        cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited: {log_path.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return proc, url, log_path
+        except OSError:
+            time.sleep(1)
+    proc.kill()
+    raise RuntimeError(f"app.py did not start within {timeout:.0f} s")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (Linux /proc), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def folder_mb(path: Path) -> tuple[int, float]:
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else []
+    return len(files), sum(p.stat().st_size for p in files) / 1e6
+
+
+def run_load(
+    url: str, users: int, requests: int, timeout: float = 120, deadline: float | None = None
+) -> LoadResult:
+    """``users`` threads, each its own gradio_client, each sending ``requests`` translate calls."""
+    from gradio_client import Client
+
+    result = LoadResult()
+    lock = threading.Lock()
+    clients = [Client(url, verbose=False) for _ in range(users)]
+
+    def user(i: int) -> None:
+        for j in range(requests):
+            if deadline is not None and time.time() > deadline:
+                with lock:
+                    result.errors.append("not sent: past the run's deadline")
+                continue
+            text = EXAMPLES[(i * requests + j) % len(EXAMPLES)]
+            t0 = time.perf_counter()
+            try:
+                job = clients[i].submit(text, api_name="/translate")
+                video, summary = job.result(timeout=timeout)
+                assert summary["frames"] > 0, summary
+                with lock:
+                    result.latencies.append(time.perf_counter() - t0)
+            except Exception as exc:  # counted and printed, the run goes on
+                with lock:
+                    result.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--users", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=5, help="per user")
+    ap.add_argument("--memory-after", type=int, default=100,
+                    help="measure memory after this many requests in all (0: skip)")  # fmt: skip
+    ap.add_argument("--timeout", type=float, default=120, help="seconds per request")
+    ap.add_argument("--max-seconds", type=float, default=900, help="deadline of the whole run")
+    ap.add_argument("--url", default=None, help="use a running server instead of starting one")
+    ap.add_argument("--no-cache", action="store_true",
+                    help="start the server with --cache 0 (every request signed anew)")  # fmt: skip
+    args = ap.parse_args()
+    deadline = time.time() + args.max_seconds
+
+    with tempfile.TemporaryDirectory(prefix="ksl_load_") as tmp_name:
+        tmp = Path(tmp_name)
+        proc = None
+        if args.url:
+            url = args.url
+        else:
+            t0 = time.perf_counter()
+            proc, url, _ = start_server(tmp, args=["--cache", "0"] if args.no_cache else [])
+            print(f"server up in {time.perf_counter() - t0:.1f} s at {url}")
+        try:
+            single = run_load(url, 1, 4, args.timeout, deadline)  # warm-up + three timed
+            if len(single.latencies) < 2:
+                print(f"the server answers nothing: {single.errors[:3]}")
+                return 1
+            base = statistics.median(single.latencies[1:])
+            mem_first = rss_mb(proc.pid) if proc else float("nan")
+            print(f"single request (median of 3, one user): {base:.2f} s; server memory: "
+                  f"{mem_first:.0f} MB")  # fmt: skip
+            t0 = time.perf_counter()
+            load = run_load(url, args.users, args.requests, args.timeout, deadline)
+            wall = time.perf_counter() - t0
+            served = len(load.latencies)
+            print(
+                f"{args.users} users x {args.requests} requests: {served}/{load.sent} served "
+                f"in {wall:.1f} s; p50 {load.percentile(50):.2f} s, p95 "
+                f"{load.percentile(95):.2f} s = {load.percentile(95) / base:.1f}x the single "
+                f"request; max {max(load.latencies, default=float('nan')):.2f} s"
+            )
+            for err in sorted(set(load.errors))[:5]:
+                print(f"  error: {err}")
+            total = single.sent + load.sent
+            more = LoadResult()
+            while args.memory_after and total < args.memory_after and time.time() < deadline:
+                n = min(args.requests, -(-(args.memory_after - total) // args.users))
+                batch = run_load(url, args.users, n, args.timeout, deadline)
+                more.latencies += batch.latencies
+                more.errors += batch.errors
+                total += batch.sent
+            if args.memory_after and proc:
+                print(
+                    f"server memory after {total} requests: {rss_mb(proc.pid):.0f} MB "
+                    f"(+{rss_mb(proc.pid) - mem_first:.0f} MB); those rounds: "
+                    f"{len(more.latencies)}/{more.sent} served"
+                )
+            if proc:
+                n_out, mb_out = folder_mb(tmp / "ksl_app_outputs")
+                n_cache, mb_cache = folder_mb(tmp / "gradio")
+                print(f"temporary files: app runs {n_out} files {mb_out:.1f} MB, gradio cache "
+                      f"{n_cache} files {mb_cache:.1f} MB")  # fmt: skip
+            return 0 if not load.errors and not more.errors else 1
+        finally:
+            if proc:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
