@@ -15,6 +15,7 @@ import argparse
 import collections
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,9 @@ def complete(keypoints: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
 def rest_pose(rests: list[np.ndarray]) -> np.ndarray:
     """A signer's rest pose: the median of the clips' rest frames (NaN where not detected);
     points never detected at rest take the neutral pose (hands on the wrists they hang from)."""
-    r = np.nanmedian(np.stack(rests), axis=0)
+    with warnings.catch_warnings():  # a point never seen at rest: NaN, filled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = np.nanmedian(np.stack(rests), axis=0)
     neutral = sk.neutral_pose()
     body = np.isnan(r[sk.POSE]).any(axis=-1)
     r[sk.POSE][body] = neutral[sk.POSE][body]
