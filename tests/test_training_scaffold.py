@@ -136,8 +136,11 @@ SCRIPT = textwrap.dedent(
             opt.zero_grad(); loss.backward(); opt.step()
             losses.append(mean_over_ranks(loss.item(), dist))
     w = unwrap(model).weight.detach().flatten().tolist()
-    print(json.dumps({"rank": dist.rank, "world": dist.world_size, "backend":
-          torch.distributed.get_backend(), "first": losses[0], "last": losses[-1], "w": w}))
+    # one file per rank: two processes printing at once can interleave their lines
+    with open(f"{sys.argv[1]}/rank{dist.rank}.json", "w") as f:
+        json.dump({"rank": dist.rank, "world": dist.world_size, "backend":
+                   torch.distributed.get_backend(), "first": losses[0], "last": losses[-1],
+                   "w": w}, f)
     cleanup_distributed()
     """
 )
@@ -149,10 +152,10 @@ def test_torchrun_two_cpu_processes_train_in_step(tmp_path):
     script.write_text(SCRIPT)
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_port", "29533", str(script)]  # fmt: skip
+           "--master_port", "29533", str(script), str(tmp_path)]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    rows = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("rank*.json"))]
     assert sorted(r["rank"] for r in rows) == [0, 1]
     assert all(r["world"] == 2 and r["backend"] == "gloo" for r in rows)
     assert rows[0]["w"] == pytest.approx(rows[1]["w"], abs=1e-6)  # DDP kept them in step
