@@ -156,6 +156,25 @@ def length_error(n_pred: int, n_ref: int) -> float:
 # ---------------------------------------------------------------------------- motion
 
 
+def attention_failure(attention: np.ndarray) -> dict:
+    """Whether a text-to-pose attention ``[T, n_glosses]`` failed to move forward through
+    the glosses (the classic Tacotron failure). Each frame's peak is its most attended
+    gloss; ``skipped``: glosses that are never a frame's peak; ``backward``: the peak
+    returned to an earlier gloss after moving past it (a repeated gloss); ``failed``:
+    either, or the peak never reached the last gloss."""
+    att = np.asarray(attention, dtype=np.float64)
+    if att.ndim != 2 or att.shape[0] < 1 or att.shape[1] < 1:
+        raise ValueError(f"attention must be [frames, glosses] with both > 0, got {att.shape}")
+    peaks = att.argmax(1)
+    skipped = sorted(set(range(att.shape[1])) - set(peaks.tolist()))
+    backward = bool((peaks < np.maximum.accumulate(peaks)).any())
+    return {
+        "skipped": skipped,
+        "backward": backward,
+        "failed": bool(skipped) or backward or int(peaks[-1]) != att.shape[1] - 1,
+    }
+
+
 def shoulder_width(keypoints: np.ndarray, mask: np.ndarray) -> float:
     """Median distance between the two shoulders over frames where both were detected."""
     kp = np.asarray(keypoints, np.float64)
@@ -591,6 +610,7 @@ __all__ = [
     "MIN_CROP",
     "PSNR_CAP_DB",
     "accumulated_cost",
+    "attention_failure",
     "crop_boxes",
     "crop_ssim",
     "dtw",

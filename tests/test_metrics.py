@@ -336,3 +336,23 @@ def test_mediapipe_finds_the_avatar_body():
     assert res["body_found_rate"] == 1.0
     assert res["wrist_error"] < 0.3 and res["elbow_error"] < 0.2
     assert res["hand_found_rate"] > 0.3
+
+
+def test_attention_failure_finds_skipped_repeated_and_unfinished_glosses():
+    attention_failure = metrics.attention_failure
+
+    def peaks_to_attention(peaks, n):
+        att = np.full((len(peaks), n), 0.1)
+        att[np.arange(len(peaks)), peaks] = 0.9
+        return att
+
+    good = attention_failure(peaks_to_attention([0, 0, 1, 1, 2], 3))
+    assert good == {"skipped": [], "backward": False, "failed": False}
+    skipped = attention_failure(peaks_to_attention([0, 0, 2, 2], 3))
+    assert skipped["skipped"] == [1] and skipped["failed"]
+    back = attention_failure(peaks_to_attention([0, 1, 0, 1, 2], 3))
+    assert back["backward"] and not back["skipped"] and back["failed"]
+    unfinished = attention_failure(peaks_to_attention([0, 1, 2, 1], 3))
+    assert unfinished["failed"]
+    with pytest.raises(ValueError, match="attention must be"):
+        attention_failure(np.zeros((0, 3)))

@@ -248,7 +248,29 @@ class KeypointRow:
         self.ms: list[float] = []
         self.failed: list[str] = []
         self.dropped: list[str] = []
+        self.attention: list[dict] = []  # attention_failure() of multi-gloss outputs
+        self.capped = 0  # outputs the length cap ended (the model never stopped itself)
         self.extra: dict = {}
+
+    def add_output(self, out: PoseOutput) -> None:
+        """What a learned backend's output says about itself: its attention and its stop."""
+        att = out.extras.get("attention")
+        if att is not None and np.ndim(att) == 2 and np.shape(att)[1] > 1:
+            self.attention.append(metrics.attention_failure(att))
+        self.capped += out.extras.get("stopped_by") == "length cap"
+
+    def attention_result(self) -> dict | None:
+        """Share of multi-gloss sentences whose attention failed (skipped a gloss, went
+        back, or never reached the last gloss), and of each kind."""
+        if not self.attention:
+            return None
+        n = len(self.attention)
+        return {
+            "sentences": n,
+            "failed": sum(a["failed"] for a in self.attention) / n,
+            "skipped_a_gloss": sum(bool(a["skipped"]) for a in self.attention) / n,
+            "went_back": sum(a["backward"] for a in self.attention) / n,
+        }
 
     def add_distance(self, kp, m, ref_kp, ref_m) -> None:
         self.dtw.append(metrics.dtw(kp, ref_kp, m, ref_m))
@@ -275,6 +297,8 @@ class KeypointRow:
             "ms_per_sentence": float(np.median(self.ms)) if self.ms else None,
             "failed_clips": self.failed,
             "glosses_left_out": len(self.dropped),
+            "attention_failures": self.attention_result(),
+            "stopped_by_length_cap": self.capped,
             **self.extra,
         }
 
@@ -426,6 +450,7 @@ def evaluate_text2pose(
                         row.readback.append(([], asked.glosses))
                     continue
                 row.ms.append((time.perf_counter() - t0) * 1000)
+                row.add_output(out)
                 c = clips[r["clip_id"]]
                 kp, m = at_rate(*signing_span(out), out.fps, float(c["fps"]))
                 row.add_distance(kp, m, c["keypoints"], c["mask"])
@@ -785,6 +810,15 @@ def format_tables(results: dict) -> str:
                 f"; {row['glosses_left_out']} glosses left out" if row["glosses_left_out"] else ""
             )
             lines.append(f"\\* {row['name']}: {row['note']}{extra}.")
+    for row in results["text2pose"]:
+        att = row.get("attention_failures")
+        if att:
+            lines.append(
+                f"Attention of {row['name']}: failed on {100 * att['failed']:.1f}% of "
+                f"{att['sentences']} multi-gloss sentences (a gloss skipped "
+                f"{100 * att['skipped_a_gloss']:.1f}%, went back {100 * att['went_back']:.1f}%); "
+                f"length cap reached on {row.get('stopped_by_length_cap', 0)} outputs."
+            )
     if results["pose2video"]:
         lines += ["", "| pose to video | clips | frames | PSNR dB | SSIM | SSIM face | SSIM "
                   "left hand | SSIM right hand | rel. flicker | ms/frame (256²) |",

@@ -35,7 +35,13 @@ import numpy as np
 import torch
 
 from sign_pipeline import registry
-from sign_pipeline.metrics import dtw, hands_dtw, length_error, pooled_motion_stats
+from sign_pipeline.metrics import (
+    attention_failure,
+    dtw,
+    hands_dtw,
+    length_error,
+    pooled_motion_stats,
+)
 from sign_pipeline.modeling import GlossVocab
 from training.dataset import (
     PoseDataset,
@@ -90,7 +96,9 @@ class AtModelRate(torch.utils.data.Dataset):
             gloss_ends=ends,
             keypoints=kp,
             mask=mask,
-            progress=np.linspace(0.0, 1.0, n, dtype=np.float32) if n > 1 else np.ones(1, np.float32),
+            progress=np.linspace(0.0, 1.0, n, dtype=np.float32)
+            if n > 1
+            else np.ones(1, np.float32),
         )
         return item
 
@@ -134,10 +142,12 @@ def collate(items: list[dict]) -> dict:
 def evaluate_clips(backend, clips: list[dict]) -> dict[str, float]:
     """Sign each clip's glosses (its own length) and compare with the reference: mean DTW,
     hands DTW, length error, wrist speed and articulation as ratios to the references',
-    the share of clips whose decoding the counter ended, and ms per clip."""
+    the share of clips whose decoding the model ended itself (not the length cap), the
+    share whose attention failed to move forward (when the backend returns one) and ms
+    per clip."""
     if not clips:
         return {}
-    d, hd, le, stops, outs, refs = [], [], [], [], [], []
+    d, hd, le, stops, fails, outs, refs = [], [], [], [], [], [], []
     t0 = time.perf_counter()
     fps = 30.0
     for c in clips:
@@ -146,7 +156,9 @@ def evaluate_clips(backend, clips: list[dict]) -> dict[str, float]:
         d.append(dtw(out.keypoints, c["keypoints"], out.mask, c["mask"]))
         hd.append(hands_dtw(out.keypoints, c["keypoints"], out.mask, c["mask"]))
         le.append(length_error(len(out), len(c["keypoints"])))
-        stops.append(out.extras.get("stopped_by", "counter") == "counter")
+        stops.append(out.extras.get("stopped_by") != "length cap")
+        if out.extras.get("attention") is not None and len(c["input"].glosses) > 1:
+            fails.append(attention_failure(out.extras["attention"])["failed"])
         outs.append((out.keypoints, out.mask))
         refs.append((c["keypoints"], c["mask"]))
     ms = 1000 * (time.perf_counter() - t0) / len(clips)
@@ -158,7 +170,8 @@ def evaluate_clips(backend, clips: list[dict]) -> dict[str, float]:
         "dev_length_error": float(np.mean(le)),
         "dev_speed_ratio": gen["wrist_speed_mean"] / ref["wrist_speed_mean"],
         "dev_articulation_ratio": gen["articulation"] / ref["articulation"],
-        "dev_counter_stops": float(np.mean(stops)),
+        "dev_model_stops": float(np.mean(stops)),
+        **({"dev_attention_failures": float(np.mean(fails))} if fails else {}),
         "dev_ms_per_clip": ms,
     }
 
@@ -289,8 +302,11 @@ def train(
             log.plot()
             shown = ", ".join(f"{k.removeprefix('dev_')} {v:.3f}" for k, v in row.items()
                               if k.startswith("dev_"))  # fmt: skip
-            print(f"epoch {epoch + 1}: loss {train_loss:.4f}{', ' + shown if shown else ''}"
-                  f"{' (best)' if best else ''}, {time.time() - t0:.0f} s", flush=True)
+            print(
+                f"epoch {epoch + 1}: loss {train_loss:.4f}{', ' + shown if shown else ''}"
+                f"{' (best)' if best else ''}, {time.time() - t0:.0f} s",
+                flush=True,
+            )
             resume.save(model=unwrap(model).state_dict(), optimizer=optimizer.state_dict(),
                         scheduler=scheduler.state_dict(), stopper=stopper.state_dict(),
                         epoch=epoch + 1, seconds=seconds, best_eval=best_eval)  # fmt: skip
@@ -340,8 +356,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-every", type=int, default=1, help="epochs between dev evaluations")
     ap.add_argument("--eval-clips", type=int, default=48, help="dev clips signed per evaluation")
     ap.add_argument("--gloss-source", choices=("stage", "data"), default="stage")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="a model config value, e.g. --set hidden=128 (repeatable)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model config value, e.g. --set hidden=128 (repeatable)",
+    )
     ap.add_argument("--threads", type=int, default=None, help="torch threads per process")
     ap.add_argument("--keep-resume", action="store_true", help="keep resume.pt at the end")
     ap.add_argument("--no-progress", action="store_true")

@@ -34,8 +34,6 @@ Train with ``python -m training.train_text2pose --backend progressive --data DIR
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -44,59 +42,26 @@ import torch.nn.functional as F
 from torch import nn
 
 from sign_pipeline import motion
-from sign_pipeline import skeleton as sk
 from sign_pipeline.modeling import SignModelConfig, SignPreTrainedModel
 from sign_pipeline.registry import register
 from sign_pipeline.text2pose.base import GlossInput, PoseOutput, Text2Pose
+from sign_pipeline.text2pose.frames import (  # noqa: F401 (re-exported for tests)
+    NUM_VALUES,
+    QUESTION_IDS,
+    StandardisedFrames,
+    counter_boundaries,
+    from_relative,
+    one_thread,
+    to_relative,
+    value_weights,
+)
 
-QUESTION_IDS = {None: 0, "wh": 1, "yes_no": 2}
 #: The phase inside a gloss is given as itself and sin/cos of 1..3 half-turns.
 PHASE_FEATURES = 7
 #: Counter increments are softplus(output) x this: about 1/70 per frame at initialisation.
 COUNTER_SCALE = 0.02
 #: The error std (standardised units) above which the input noise stops growing.
 MAX_NOISE_ERROR = 0.5
-NUM_VALUES = sk.NUM_VALUES  # 254 values per frame
-
-
-# ---------------------------------------------------------------------------- frame features
-#
-# A frame's 127 points become 254 values: body points as they are, face points relative to
-# the nose, finger points relative to their hand's wrist point (the wrist points themselves
-# as they are). The change is linear and undone exactly by :func:`from_relative`.
-
-_REFERENCE = np.arange(sk.NUM_POINTS)  # the point each point is measured from (itself = none)
-_REFERENCE[sk.FACE] = sk.NOSE
-_REFERENCE[sk.LEFT_HAND.start + 1 : sk.LEFT_HAND.stop] = sk.L_HAND_WRIST
-_REFERENCE[sk.RIGHT_HAND.start + 1 : sk.RIGHT_HAND.stop] = sk.R_HAND_WRIST
-_RELATIVE = _REFERENCE != np.arange(sk.NUM_POINTS)
-_HAND_POINTS = np.r_[sk.LEFT_HAND, sk.RIGHT_HAND]
-
-
-def to_relative(kp: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``[..., 127, 2]`` keypoints + ``[..., 127]`` mask -> the relative form and its mask
-    (a relative point is valid where it and its reference point were both detected)."""
-    ref = torch.as_tensor(_REFERENCE, device=kp.device)
-    rel = torch.as_tensor(_RELATIVE, device=kp.device)
-    out = torch.where(rel[:, None], kp - kp[..., ref, :], kp)
-    valid = mask & mask[..., ref]
-    return out, valid
-
-
-def from_relative(rel_kp: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`to_relative` (reference points are never relative themselves)."""
-    ref = torch.as_tensor(_REFERENCE, device=rel_kp.device)
-    rel = torch.as_tensor(_RELATIVE, device=rel_kp.device)
-    return torch.where(rel[:, None], rel_kp + rel_kp[..., ref, :], rel_kp)
-
-
-def value_weights(hand_weight: float, face_weight: float) -> torch.Tensor:
-    """``[254]`` loss weight per value: the hands' points (wrist and fingers) weigh more, the
-    face's 70 points (mostly still, their standardised values mostly detector noise) less."""
-    w = torch.ones(sk.NUM_POINTS, 2)
-    w[_HAND_POINTS] = hand_weight
-    w[sk.FACE] = face_weight
-    return w.reshape(-1)
 
 
 # ---------------------------------------------------------------------------- config + layers
@@ -298,7 +263,7 @@ class DecoderLayer(nn.Module):
 # ---------------------------------------------------------------------------- the model
 
 
-class ProgressiveTransformer(SignPreTrainedModel):
+class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
     """Gloss encoder + autoregressive pose decoder with a progress counter."""
 
     config_class = ProgressiveConfig
@@ -340,41 +305,11 @@ class ProgressiveTransformer(SignPreTrainedModel):
         # std 0.02 left the encoder blind to which gloss it reads for many epochs)
         if module is getattr(self, "gloss_embed", None):
             nn.init.normal_(module.weight, std=1.0)
-        elif module in (getattr(self, "question_embed", None), getattr(self, "negation_embed", None)):
+        elif module in (
+            getattr(self, "question_embed", None),
+            getattr(self, "negation_embed", None),
+        ):
             nn.init.normal_(module.weight, std=0.5)
-
-    # ------------------------------------------------------------------ frames <-> values
-
-    @torch.no_grad()
-    def fit_normalization(self, clips) -> None:
-        """Mean and std of each relative frame value over ``clips`` ((keypoints, mask) pairs)."""
-        total = torch.zeros(NUM_VALUES, dtype=torch.float64)
-        sq = torch.zeros(NUM_VALUES, dtype=torch.float64)
-        count = torch.zeros(NUM_VALUES, dtype=torch.float64)
-        for kp, mask in clips:
-            rel, valid = to_relative(torch.as_tensor(kp), torch.as_tensor(mask))
-            v = rel.reshape(-1, NUM_VALUES).double()
-            m = valid.repeat_interleave(2, dim=-1).reshape(-1, NUM_VALUES).double()
-            total += (v * m).sum(0)
-            sq += (v * v * m).sum(0)
-            count += m.sum(0)
-        n = count.clamp(min=1)
-        mean = total / n
-        std = (sq / n - mean**2).clamp(min=0).sqrt()
-        self.value_mean.copy_(mean.float())
-        self.value_std.copy_(std.float().clamp(min=1e-3))
-
-    def to_values(self, kp: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``[B,T,127,2]`` + mask -> standardised values ``[B,T,254]`` + value mask."""
-        rel, valid = to_relative(kp, mask)
-        values = (rel.flatten(-2) - self.value_mean) / self.value_std
-        valid = valid.repeat_interleave(2, dim=-1)
-        return values * valid, valid
-
-    def to_keypoints(self, values: torch.Tensor) -> torch.Tensor:
-        """Inverse of :meth:`to_values`: ``[..., 254]`` -> ``[..., 127, 2]``."""
-        rel = (values * self.value_std + self.value_mean).unflatten(-1, (sk.NUM_POINTS, 2))
-        return from_relative(rel)
 
     # ------------------------------------------------------------------ network
 
@@ -529,7 +464,7 @@ class ProgressiveTransformer(SignPreTrainedModel):
             prev_counter = (prev_counter + noise).clamp(min=0) * keep
         pred, pred_counter, _ = self.decode(previous, prev_counter, start, signer, memory,
                                             gloss_mask, ends)  # fmt: skip
-        idx = (torch.arange(steps, device=dev)[:, None] * r + torch.arange(r + f, device=dev))
+        idx = torch.arange(steps, device=dev)[:, None] * r + torch.arange(r + f, device=dev)
         target, ok = vals_p[:, idx], ok_p[:, idx]  # [B, S, r+f, 254]
         w = self.weights
         err = (pred - target).abs() * w * ok
@@ -630,31 +565,7 @@ class ProgressiveTransformer(SignPreTrainedModel):
         return values, counters, attns, ends[0], stopped
 
 
-def counter_boundaries(counters: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``len(ends) + 1`` frame boundaries: frame t belongs to the gloss whose span on the
-    counter scale holds its counter; every gloss keeps at least one frame (needs
-    ``len(counters) >= len(ends)``)."""
-    t, n = len(counters), len(ends)
-    b = np.r_[0, [int(np.searchsorted(counters, e, side="right")) for e in ends[:-1]], t]
-    b = np.maximum.accumulate(b)
-    for i in range(1, n):  # at least one frame each, leaving room for the rest
-        b[i] = min(max(b[i], b[i - 1] + 1), t - (n - i))
-    return b
-
-
 # ---------------------------------------------------------------------------- the backend
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread: decoding multiplies tiny matrices, and on a busy machine
-    several threads wait on each other (30 ms became 900 ms on this project's 2 cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @register

@@ -1,0 +1,120 @@
+"""What the learned text-to-pose backends share: frames as standardised values, gloss
+boundaries from a monotone position, the sentence-mark ids, one-thread decoding.
+
+A frame's 127 points become 254 values: body points as they are, face points relative to
+the nose, finger points relative to their hand's wrist point (the wrist points themselves
+as they are), each value standardised over the training data (so a finger closing is as
+large a target as an arm's move). The change is linear and undone exactly.
+
+Not a backend (it registers nothing); used by ``progressive.py`` and ``tacotron.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+from sign_pipeline import skeleton as sk
+
+#: Question type of a gloss -> embedding id.
+QUESTION_IDS = {None: 0, "wh": 1, "yes_no": 2}
+NUM_VALUES = sk.NUM_VALUES  # 254 values per frame
+
+_REFERENCE = np.arange(sk.NUM_POINTS)  # the point each point is measured from (itself = none)
+_REFERENCE[sk.FACE] = sk.NOSE
+_REFERENCE[sk.LEFT_HAND.start + 1 : sk.LEFT_HAND.stop] = sk.L_HAND_WRIST
+_REFERENCE[sk.RIGHT_HAND.start + 1 : sk.RIGHT_HAND.stop] = sk.R_HAND_WRIST
+_RELATIVE = _REFERENCE != np.arange(sk.NUM_POINTS)
+_HAND_POINTS = np.r_[sk.LEFT_HAND, sk.RIGHT_HAND]
+
+
+def to_relative(kp: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``[..., 127, 2]`` keypoints + ``[..., 127]`` mask -> the relative form and its mask
+    (a relative point is valid where it and its reference point were both detected)."""
+    ref = torch.as_tensor(_REFERENCE, device=kp.device)
+    rel = torch.as_tensor(_RELATIVE, device=kp.device)
+    out = torch.where(rel[:, None], kp - kp[..., ref, :], kp)
+    valid = mask & mask[..., ref]
+    return out, valid
+
+
+def from_relative(rel_kp: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`to_relative` (reference points are never relative themselves)."""
+    ref = torch.as_tensor(_REFERENCE, device=rel_kp.device)
+    rel = torch.as_tensor(_RELATIVE, device=rel_kp.device)
+    return torch.where(rel[:, None], rel_kp + rel_kp[..., ref, :], rel_kp)
+
+
+def value_weights(hand_weight: float, face_weight: float) -> torch.Tensor:
+    """``[254]`` loss weight per value: the hands' points (wrist and fingers) weigh more, the
+    face's 70 points (mostly still, their standardised values mostly detector noise) less."""
+    w = torch.ones(sk.NUM_POINTS, 2)
+    w[_HAND_POINTS] = hand_weight
+    w[sk.FACE] = face_weight
+    return w.reshape(-1)
+
+
+class StandardisedFrames:
+    """Mixin for a model with ``value_mean`` / ``value_std`` buffers ``[254]``: fitting them
+    on the training clips and converting keypoints <-> standardised values."""
+
+    value_mean: torch.Tensor
+    value_std: torch.Tensor
+
+    @torch.no_grad()
+    def fit_normalization(self, clips: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Mean and std of each relative frame value over ``clips`` ((keypoints, mask) pairs)."""
+        total = torch.zeros(NUM_VALUES, dtype=torch.float64)
+        sq = torch.zeros(NUM_VALUES, dtype=torch.float64)
+        count = torch.zeros(NUM_VALUES, dtype=torch.float64)
+        for kp, mask in clips:
+            rel, valid = to_relative(torch.as_tensor(kp), torch.as_tensor(mask))
+            v = rel.reshape(-1, NUM_VALUES).double()
+            m = valid.repeat_interleave(2, dim=-1).reshape(-1, NUM_VALUES).double()
+            total += (v * m).sum(0)
+            sq += (v * v * m).sum(0)
+            count += m.sum(0)
+        n = count.clamp(min=1)
+        mean = total / n
+        std = (sq / n - mean**2).clamp(min=0).sqrt()
+        self.value_mean.copy_(mean.float())
+        self.value_std.copy_(std.float().clamp(min=1e-3))
+
+    def to_values(self, kp: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``[B,T,127,2]`` + mask -> standardised values ``[B,T,254]`` + value mask."""
+        rel, valid = to_relative(kp, mask)
+        values = (rel.flatten(-2) - self.value_mean) / self.value_std
+        valid = valid.repeat_interleave(2, dim=-1)
+        return values * valid, valid
+
+    def to_keypoints(self, values: torch.Tensor) -> torch.Tensor:
+        """Inverse of :meth:`to_values`: ``[..., 254]`` -> ``[..., 127, 2]``."""
+        rel = (values * self.value_std + self.value_mean).unflatten(-1, (sk.NUM_POINTS, 2))
+        return from_relative(rel)
+
+
+def counter_boundaries(counters: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``len(ends) + 1`` frame boundaries: frame t belongs to the gloss whose span on the
+    counter scale holds its counter; every gloss keeps at least one frame (needs
+    ``len(counters) >= len(ends)``)."""
+    t, n = len(counters), len(ends)
+    b = np.r_[0, [int(np.searchsorted(counters, e, side="right")) for e in ends[:-1]], t]
+    b = np.maximum.accumulate(b)
+    for i in range(1, n):  # at least one frame each, leaving room for the rest
+        b[i] = min(max(b[i], b[i - 1] + 1), t - (n - i))
+    return b
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread: decoding multiplies tiny matrices, and on a busy machine
+    several threads wait on each other (30 ms became 900 ms on this project's 2 cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
