@@ -32,7 +32,7 @@ import gradio as gr  # noqa: E402
 from gradio.data_classes import FileData  # noqa: E402
 
 from sign_pipeline import compare as cmp  # noqa: E402
-from sign_pipeline import registry  # noqa: E402
+from sign_pipeline import registry, render  # noqa: E402
 from sign_pipeline.gloss.examples import SHOWCASE as EXAMPLES  # noqa: E402
 from sign_pipeline.pipeline import PipelineError, SignPipeline  # noqa: E402
 
@@ -544,9 +544,23 @@ def build(
                         status: "Glosses ready — generating the signing…",
                         gloss_box: _gloss_html(res),
                         sign_video: None,
+                        attention_img: gr.update(value=None, visible=False),
                         downloads: gr.update(value=None, visible=False),
                         timings: "",
                     }
+                elif res.stage == "text2pose":
+                    # the skeleton at once (a quick encode), while the signer is drawn
+                    preview = render.write_mp4(res.skeleton_frames, out_dir / "skeleton.mp4",
+                                               res.fps, preset="ultrafast")  # fmt: skip
+                    shown = {status: "Skeleton ready — drawing the signer…",
+                             sign_video: str(preview)}  # fmt: skip
+                    if res.pose.extras.get("attention") is not None:
+                        # a learned backend's alignment (Tacotron, Transformer)
+                        png = cmp.attention_plot(res.pose.extras["attention"],
+                                                 [t.gloss for t in res.pose.timings],
+                                                 out_dir / "attention.png")  # fmt: skip
+                        shown[attention_img] = gr.update(value=str(png), visible=True)
+                    yield shown
                 elif res.stage == "videos":
                     yield {
                         status: "Video ready — writing the downloads…",
@@ -573,6 +587,7 @@ def build(
                 status: _error_html(str(_api_error("page", exc).message)),
                 gloss_box: "",
                 sign_video: None,
+                attention_img: gr.update(value=None, visible=False),
                 downloads: gr.update(value=None, visible=False),
                 timings: "",
             }
@@ -733,6 +748,10 @@ def build(
                 label="Skeleton | signer", autoplay=True, loop=True, elem_id="sign_video"
             )
             gr.HTML('<div id="now-signing"></div>', elem_id="now-signing-box")
+            attention_img = gr.Image(
+                label="Attention: which gloss each frame is signing (learned backends)",
+                visible=False, interactive=False, elem_id="attention",
+            )  # fmt: skip
             downloads = gr.File(label="Downloads", file_count="multiple", elem_id="downloads")
             timings = gr.Markdown("", elem_id="timings")
 
@@ -772,7 +791,7 @@ def build(
             gr.Markdown(_readme_section("## Training on real data"))
 
         inputs = [text, signer, t2p, p2v, speed]
-        outputs = [status, gloss_box, sign_video, downloads, timings]
+        outputs = [status, gloss_box, sign_video, attention_img, downloads, timings]
         light = {"concurrency_id": "light", "concurrency_limit": CONCURRENCY}
         # a click while a sentence is being signed runs once the current one is done
         for trigger in (go.click, text.submit):

@@ -134,9 +134,13 @@ def side_by_side(*videos: np.ndarray, gap: int = 4) -> np.ndarray:
 
 
 def write_mp4(
-    frames: Iterable[np.ndarray] | np.ndarray, path: str | Path, fps: float = 30.0
+    frames: Iterable[np.ndarray] | np.ndarray,
+    path: str | Path,
+    fps: float = 30.0,
+    preset: str = "veryfast",
 ) -> Path:
-    """Write RGB frames as H.264 + yuv420p mp4 (what browsers play) with imageio-ffmpeg's ffmpeg."""
+    """Write RGB frames as H.264 + yuv420p mp4 (what browsers play) with imageio-ffmpeg's
+    ffmpeg. ``preset``: x264's speed/size trade-off ("ultrafast" for a quick preview)."""
     import imageio_ffmpeg
 
     path = Path(path)
@@ -154,7 +158,7 @@ def write_mp4(
         pix_fmt_out="yuv420p",
         macro_block_size=2,
         quality=None,
-        output_params=["-crf", "20", "-preset", "veryfast", "-movflags", "+faststart"],
+        output_params=["-crf", "20", "-preset", preset, "-movflags", "+faststart"],
     )
     writer.send(None)
     writer.send(np.ascontiguousarray(first, np.uint8))
