@@ -417,23 +417,31 @@ def _api_error(endpoint: str, exc: Exception) -> gr.Error:
 class AnswerCache:
     """The last ``size`` translate answers by (sentence, signer, backends, speed): a station
     page asks the same few sentences over and over, and an answer already made is served
-    without signing it again. Bounded; an entry whose file was cleaned up is made again."""
+    without signing it again. Bounded; an entry whose file was cleaned up is made again.
+
+    :meth:`fetch` also shares work in flight: a request for an answer that another request
+    is making right now waits for that one instead of signing the same sentence twice (when
+    the maker fails, the next waiter makes it and gets its own error)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[tuple, tuple[Path, dict]] = OrderedDict()
+        self._making: dict[tuple, threading.Event] = {}
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
     def get(self, key: tuple) -> tuple[Path, dict] | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is not None and item[0].is_file():
-                self._items.move_to_end(key)
-                self.hits += 1
-                return item
-            self.misses += 1
-            return None
+            return self._get(key)
+
+    def _get(self, key: tuple) -> tuple[Path, dict] | None:
+        item = self._items.get(key)
+        if item is not None and item[0].is_file():
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item
+        self.misses += 1
+        return None
 
     def put(self, key: tuple, video: Path, summary: dict) -> None:
         if self.size <= 0:
@@ -443,6 +451,34 @@ class AnswerCache:
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def fetch(
+        self, key: tuple, make: typing.Callable[[], tuple[Path, dict]], wait_s: float = 300.0
+    ) -> tuple[Path, dict, bool]:
+        """The cached answer (``True``), or ``make()``'s, made once for all who ask at the
+        same time (``False`` for the maker, ``True`` for those who waited for it)."""
+        if self.size <= 0:
+            return (*make(), False)
+        while True:
+            with self._lock:
+                item = self._get(key)
+                if item is not None:
+                    return (*item, True)
+                event = self._making.get(key)
+                maker = event is None
+                if maker:
+                    event = self._making[key] = threading.Event()
+            if not maker:
+                event.wait(wait_s)  # then look again: made, or failed (make it ourselves)
+                continue
+            try:
+                video, summary = make()
+                self.put(key, video, summary)
+                return video, summary, False
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
+                event.set()
 
 
 def _one_slot_per_step(steps: Iterator):
@@ -607,26 +643,26 @@ def build(
         try:
             text = _validate_text(text)
             key = (text.strip(), repr(signer), repr(text2pose), repr(pose2video), repr(speed))
-            cached = answers.get(key)
-            if cached is not None:
-                return _file_data(cached[0]), {**cached[1], "cached": True}
-            with WORK:
-                res = pipe.run(
-                    text,
-                    signer=signer,
-                    speed=speed,
-                    text2pose=text2pose,
-                    pose2video=pose2video,
-                    out_dir=_new_run_dir(),
-                    files="video",
-                )
+
+            def make() -> tuple[Path, dict]:
+                with WORK:
+                    res = pipe.run(
+                        text,
+                        signer=signer,
+                        speed=speed,
+                        text2pose=text2pose,
+                        pose2video=pose2video,
+                        out_dir=_new_run_dir(),
+                        files="video",
+                    )
+                return res.files["video"], res.summary()
+
+            video, summary, shared = answers.fetch(key, make)
         except Exception as exc:
             raise _api_error("translate", exc) from None
         finally:
             _release_memory()
-        summary = res.summary()
-        answers.put(key, res.files["video"], summary)
-        return _file_data(res.files["video"]), summary
+        return _file_data(video), ({**summary, "cached": True} if shared else summary)
 
     def parse_pairs(value) -> list[tuple[str, str]]:
         if value is None or value == [] or value == "":
