@@ -24,7 +24,7 @@ from sign_pipeline.text2pose.progressive import (
     to_relative,
 )
 from training.dataset import PoseDataset
-from training.train_text2pose import AtModelRate, collate, train
+from training.train_text2pose import AtModelRate, collate, init_weights, train
 
 GLOSSES = ["지하철", "가다", "명동", "타다", "ㄱ", "7"]
 
@@ -136,6 +136,37 @@ def test_training_command_saves_and_resumes(small_prepared, tmp_path):
     backend = ProgressiveText2Pose.from_pretrained(tmp_path)
     assert backend.about()["synthetic"] is True
     assert (tmp_path / "losses.png").is_file()
+
+
+def test_the_hand_critic_trains_and_fine_tuning_starts_from_a_checkpoint(small_prepared, tmp_path):
+    common = dict(backend="progressive", data=small_prepared, seed=0, batch_size=8,
+                  show_progress=False, eval_clips=2)  # fmt: skip
+    train(epochs=1, out=tmp_path / "a", model_config={"hidden": 32, "heads": 2}, **common)
+    base = ProgressiveTransformer.load(tmp_path / "a")
+    assert base.hand_critic is None  # no critic unless asked for
+    tuned_cfg = {"hidden": 32, "heads": 2, "adversarial_weight": 0.1}
+    model = ProgressiveTransformer(ProgressiveConfig(
+        glosses=base.config.glosses, signers=base.config.signers, **tuned_cfg))  # fmt: skip
+    init_weights(model, base, tmp_path / "a")
+    assert torch.equal(model.gloss_embed.weight, base.gloss_embed.weight)
+    assert torch.equal(model.value_std, base.value_std)
+    # one batch: the critic's and the adversarial losses are part of training
+    data = AtModelRate(PoseDataset(small_prepared, "train"), step=2)
+    batch = collate([data[i] for i in range(8)])
+    model.train()
+    loss, parts = model(batch)
+    assert {"critic", "adversarial"} <= set(parts) and torch.isfinite(loss)
+    loss.backward()
+    assert model.hand_critic.net[0].weight.grad.abs().sum() > 0
+    summary = train(epochs=1, out=tmp_path / "b", model_config=tuned_cfg,
+                    init_from=tmp_path / "a", **common)  # fmt: skip
+    assert summary["init_from"] == str(tmp_path / "a")
+    tuned = ProgressiveTransformer.load(tmp_path / "b")
+    assert tuned.hand_critic is not None
+    with pytest.raises(SystemExit, match="glosses differ"):
+        other = ProgressiveTransformer(ProgressiveConfig(glosses=["x"], signers=[1, 2], hidden=32,
+                                                         heads=2))  # fmt: skip
+        init_weights(other, base, tmp_path / "a")
 
 
 # ---------------------------------------------------------------------------- decoding

@@ -179,6 +179,21 @@ def evaluate_clips(backend, clips: list[dict]) -> dict[str, float]:
 # ---------------------------------------------------------------------------- training
 
 
+def init_weights(model, source, path: str | Path, verbose: bool = True) -> None:
+    """Copy ``source``'s weights into ``model`` (same glosses and signers required); keys
+    only one of them has are reported (a critic the new recipe adds starts fresh)."""
+    for key in ("glosses", "signers"):
+        if list(getattr(source.config, key)) != list(getattr(model.config, key)):
+            raise SystemExit(f"--init-from {path}: its {key} differ from this data's; "
+                             "train from scratch (or prepare the data with the same ones)")  # fmt: skip
+    result = model.load_state_dict(source.state_dict(), strict=False)
+    if verbose:
+        fresh = sorted({k.split(".")[0] for k in result.missing_keys})
+        dropped = sorted({k.split(".")[0] for k in result.unexpected_keys})
+        print(f"initialised from {path}" + (f"; new: {', '.join(fresh)}" if fresh else "")
+              + (f"; not used: {', '.join(dropped)}" if dropped else ""), flush=True)  # fmt: skip
+
+
 def train(
     backend: str,
     data: str | Path,
@@ -197,8 +212,13 @@ def train(
     keep_resume: bool = False,
     show_progress: bool = True,
     threads: int | None = None,
+    init_from: str | Path | None = None,
 ) -> dict:
-    """Train (or continue training) ``backend``'s model; returns the run summary."""
+    """Train (or continue training) ``backend``'s model; returns the run summary.
+
+    ``init_from``: a checkpoint of the same backend to start from (fine-tuning, e.g. the
+    shipped model with a new loss term or on new data with the same glosses); its weights
+    and normalisation replace the fresh ones, parts it lacks (a critic) start fresh."""
     data, out = Path(data), Path(out)
     cls = registry.backend_class("text2pose", backend)
     if not hasattr(cls, "model_class"):
@@ -222,6 +242,8 @@ def train(
     model.fit_normalization(
         (rate_set[i]["keypoints"], rate_set[i]["mask"]) for i in range(len(rate_set))
     )
+    if init_from is not None and not (out / "resume.pt").is_file():
+        init_weights(model, cls.model_class.load(init_from), init_from, dist.is_main)
     model = wrap_model(model, dist)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
     # the paper's schedule: x0.7 when dev stops improving, down to a fifth of the start
@@ -317,6 +339,7 @@ def train(
         "command": "python -m training.train_text2pose " + " ".join(sys.argv[1:]),
         "data": str(data),
         "gloss_source": gloss_source,
+        "init_from": str(init_from) if init_from else None,
         "epochs_run": epochs_run,
         "stopped_by": stop_reason,
         "best": best_eval,
@@ -365,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--threads", type=int, default=None, help="torch threads per process")
     ap.add_argument("--keep-resume", action="store_true", help="keep resume.pt at the end")
+    ap.add_argument("--init-from", default=None, metavar="DIR",
+                    help="start from this checkpoint of the same backend (fine-tuning)")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     model_config = {}
@@ -376,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                     eval_every=args.eval_every, eval_clips=args.eval_clips,
                     max_minutes=args.max_minutes, gloss_source=args.gloss_source,
                     model_config=model_config, keep_resume=args.keep_resume,
-                    show_progress=not args.no_progress, threads=args.threads)  # fmt: skip
+                    show_progress=not args.no_progress, threads=args.threads,
+                    init_from=args.init_from)  # fmt: skip
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from torch import nn
 
 from sign_pipeline import skeleton as sk
 
@@ -94,6 +95,56 @@ class StandardisedFrames:
         """Inverse of :meth:`to_values`: ``[..., 254]`` -> ``[..., 127, 2]``."""
         rel = (values * self.value_std + self.value_mean).unflatten(-1, (sk.NUM_POINTS, 2))
         return from_relative(rel)
+
+
+#: The standardised values of both hands' 42 points (wrists absolute, fingers relative).
+HAND_VALUES = np.stack([2 * _HAND_POINTS, 2 * _HAND_POINTS + 1], 1).reshape(-1)
+
+
+class HandMotionCritic(nn.Module):
+    """A small temporal discriminator on hand motion (Saunders et al. 2020 judge the hands
+    adversarially against regression to the mean): the hands' values and their frame-to-frame
+    changes -> a realness score per frame (receptive field about 15 frames).
+
+    :meth:`losses` gives the least-squares GAN losses of one batch: the critic's (real vs
+    predicted, the prediction detached) and the generator's (computed through a detached copy
+    of the critic's weights), so one optimizer and one backward pass train both, each on its
+    own loss."""
+
+    def __init__(self, channels: int = 64) -> None:
+        super().__init__()
+        n = 2 * len(HAND_VALUES)
+        self.net = nn.Sequential(
+            nn.Conv1d(n, channels, 5, padding=2), nn.LeakyReLU(0.2),
+            nn.Conv1d(channels, channels, 5, padding=4, dilation=2), nn.LeakyReLU(0.2),
+            nn.Conv1d(channels, 1, 3, padding=1),
+        )  # fmt: skip
+
+    @staticmethod
+    def features(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """``[B,T,254]`` values + mask -> ``[B, 2*84, T]`` hand values and their changes."""
+        idx = torch.as_tensor(HAND_VALUES, device=values.device)
+        hands = values[..., idx] * valid[..., idx]
+        change = torch.diff(hands, dim=1, prepend=hands[:, :1])
+        return torch.cat([hands, change], -1).transpose(1, 2)
+
+    def forward(self, values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        return self.net(self.features(values, valid))[:, 0]  # [B, T]
+
+    def losses(
+        self, real: torch.Tensor, fake: torch.Tensor, valid: torch.Tensor, frame_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(critic loss, generator loss) for reference ``real`` and predicted ``fake``
+        values ``[B,T,254]`` (both seen only where ``valid``), averaged over real frames."""
+        m = frame_mask.float()
+        n = m.sum().clamp(min=1)
+        d_real = self(real, valid)
+        d_fake = self(fake.detach(), valid)
+        critic = (((d_real - 1) ** 2 + d_fake**2) * m).sum() / n
+        frozen = {k: v.detach() for k, v in self.named_parameters()}
+        g_fake = torch.func.functional_call(self, frozen, (fake, valid))
+        generator = (((g_fake - 1) ** 2) * m).sum() / n
+        return critic, generator
 
 
 def counter_boundaries(counters: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -27,6 +27,9 @@ What differs from the paper, and why:
   changes match the reference's; Gaussian noise on the decoder's own inputs, scaled by the
   running std of its own error (the paper's scheme, capped), and hiding the fed-back frames
   on some training steps keep the decoder from copying its input instead of signing.
+  Optionally (``adversarial_weight`` > 0) a small temporal critic judges the hands' motion
+  (:class:`~.frames.HandMotionCritic`, as Saunders et al. 2020), pushing towards real,
+  crisp hand movement instead of the averaged one.
 
 Train with ``python -m training.train_text2pose --backend progressive --data DIR --out DIR``.
 """
@@ -48,6 +51,7 @@ from sign_pipeline.text2pose.base import GlossInput, PoseOutput, Text2Pose
 from sign_pipeline.text2pose.frames import (  # noqa: F401 (re-exported for tests)
     NUM_VALUES,
     QUESTION_IDS,
+    HandMotionCritic,
     StandardisedFrames,
     counter_boundaries,
     from_relative,
@@ -88,6 +92,7 @@ class ProgressiveConfig(SignModelConfig):
         feedback_dropout: float = 0.5,
         counter_noise: float = 0.01,
         hand_weight: float = 3.0,
+        adversarial_weight: float = 0.0,
         face_weight: float = 0.3,
         velocity_weight: float = 1.0,
         counter_weight: float = 1.0,
@@ -120,6 +125,8 @@ class ProgressiveConfig(SignModelConfig):
         self.hand_weight = float(hand_weight)
         self.face_weight = float(face_weight)
         self.velocity_weight = float(velocity_weight)
+        #: Weight of the hand-motion critic's adversarial loss (0: no critic in the model).
+        self.adversarial_weight = float(adversarial_weight)
         self.counter_weight = float(counter_weight)
         #: Trained on the synthetic demo corpus (placeholder signs).
         self.synthetic = bool(synthetic)
@@ -297,6 +304,8 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
         # the scale of the noise put on the decoder's inputs in training
         self.register_buffer("error_std", torch.full((NUM_VALUES + 1,), 0.5))
         self.register_buffer("weights", value_weights(c.hand_weight, c.face_weight))
+        # judges the hands' motion in training only (absent when its weight is 0)
+        self.hand_critic = HandMotionCritic() if c.adversarial_weight > 0 else None
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -494,6 +503,10 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
         parts = {"frames": frame_loss.item(), "future": future_loss.item(),
                  "velocity": velocity_loss.item(), "counter": counter_loss.item(),
                  "duration": duration_loss.item()}  # fmt: skip
+        if self.hand_critic is not None and self.training:
+            critic_loss, adversarial = self.hand_critic.losses(values, seq, okv, frame_mask)
+            loss = loss + critic_loss + c.adversarial_weight * adversarial
+            parts.update(critic=critic_loss.item(), adversarial=adversarial.item())
         return loss, parts
 
     @torch.no_grad()
