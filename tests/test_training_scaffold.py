@@ -160,3 +160,19 @@ def test_torchrun_two_cpu_processes_train_in_step(tmp_path):
     assert all(r["world"] == 2 and r["backend"] == "gloo" for r in rows)
     assert rows[0]["w"] == pytest.approx(rows[1]["w"], abs=1e-6)  # DDP kept them in step
     assert all(r["last"] < 0.2 * r["first"] for r in rows)
+
+
+def test_length_batches_group_similar_lengths_and_cover_every_item():
+    from training.loop import length_batches
+
+    lengths = np.random.default_rng(0).integers(10, 300, 500)
+    batches = length_batches(lengths, 16, seed=3)
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(500))  # every item once
+    assert all(len(b) <= 16 for b in batches)
+    padded = sum(max(lengths[b]) * len(b) for b in batches)
+    random_batches = [list(range(i, min(i + 16, 500))) for i in range(0, 500, 16)]
+    padded_random = sum(max(lengths[b]) * len(b) for b in random_batches)
+    assert padded < 0.75 * padded_random
+    assert batches != length_batches(lengths, 16, seed=4)  # another epoch, another order
+    assert batches == length_batches(lengths, 16, seed=3)  # seeded

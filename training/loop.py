@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import os
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,11 +86,34 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return model.module if hasattr(model, "module") else model
 
 
+def length_batches(
+    lengths: Sequence[int], batch_size: int, seed: int, pool: int = 50
+) -> list[list[int]]:
+    """Batches of similar lengths, in random order: shuffled, cut into pools of
+    ``pool`` batches, each pool sorted by length and cut into batches. A batch costs as
+    much as its longest item (padding; a step-by-step decoder runs for the longest), so this
+    saves the padding of random batches."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(lengths))
+    batches = []
+    for start in range(0, len(order), batch_size * pool):
+        chunk = sorted(order[start : start + batch_size * pool], key=lambda i: lengths[i])
+        batches += [[int(i) for i in chunk[k : k + batch_size]]
+                    for k in range(0, len(chunk), batch_size)]  # fmt: skip
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
 def make_loader(
     dataset, batch_size: int, dist: DistInfo, shuffle: bool, collate_fn, seed: int = 0,
-    drop_last: bool = False,
+    drop_last: bool = False, lengths: Sequence[int] | None = None,
 ) -> torch.utils.data.DataLoader:
-    """A DataLoader that gives each rank its own shard (DistributedSampler) under torchrun."""
+    """A DataLoader that gives each rank its own shard (DistributedSampler) under torchrun.
+    With ``lengths`` (one process, shuffled), batches group items of similar length."""
+    if lengths is not None and shuffle and not dist.distributed:
+        return torch.utils.data.DataLoader(
+            dataset, batch_sampler=length_batches(lengths, batch_size, seed),
+            collate_fn=collate_fn,
+        )  # fmt: skip
     sampler = None
     if dist.distributed:
         sampler = torch.utils.data.distributed.DistributedSampler(

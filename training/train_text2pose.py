@@ -213,6 +213,7 @@ def train(
     show_progress: bool = True,
     threads: int | None = None,
     init_from: str | Path | None = None,
+    bucket: bool = False,
 ) -> dict:
     """Train (or continue training) ``backend``'s model; returns the run summary.
 
@@ -244,6 +245,7 @@ def train(
     )
     if init_from is not None and not (out / "resume.pt").is_file():
         init_weights(model, cls.model_class.load(init_from), init_from, dist.is_main)
+    lengths = [int(r.get("n_frames") or 0) for r in train_set.records]
     model = wrap_model(model, dist)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
     # the paper's schedule: x0.7 when dev stops improving, down to a fifth of the start
@@ -276,8 +278,8 @@ def train(
             stop_reason = "time budget"
             break
         t0 = time.time()
-        loader = make_loader(rate_set, batch_size, dist, shuffle=True,
-                             collate_fn=collate, seed=seed + epoch)  # fmt: skip
+        loader = make_loader(rate_set, batch_size, dist, shuffle=True, collate_fn=collate,
+                             seed=seed + epoch, lengths=lengths if bucket else None)  # fmt: skip
         if hasattr(loader.sampler, "set_epoch"):
             loader.sampler.set_epoch(epoch)
         model.train()
@@ -340,6 +342,7 @@ def train(
         "data": str(data),
         "gloss_source": gloss_source,
         "init_from": str(init_from) if init_from else None,
+        "bucket": bucket,
         "epochs_run": epochs_run,
         "stopped_by": stop_reason,
         "best": best_eval,
@@ -388,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--threads", type=int, default=None, help="torch threads per process")
     ap.add_argument("--keep-resume", action="store_true", help="keep resume.pt at the end")
+    ap.add_argument("--bucket", action="store_true",
+                    help="batches of similar clip lengths (less padding; faster)")
     ap.add_argument("--init-from", default=None, metavar="DIR",
                     help="start from this checkpoint of the same backend (fine-tuning)")
     ap.add_argument("--no-progress", action="store_true")
@@ -402,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                     max_minutes=args.max_minutes, gloss_source=args.gloss_source,
                     model_config=model_config, keep_resume=args.keep_resume,
                     show_progress=not args.no_progress, threads=args.threads,
-                    init_from=args.init_from)  # fmt: skip
+                    init_from=args.init_from, bucket=args.bucket)  # fmt: skip
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 
