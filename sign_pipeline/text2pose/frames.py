@@ -1,5 +1,6 @@
 """What the learned text-to-pose backends share: frames as standardised values, gloss
-boundaries from a monotone position, the sentence-mark ids, one-thread decoding.
+boundaries from a monotone position, the sentence-mark ids, one-thread decoding, a
+hand-motion critic, and the backend wrapper around a trained model.
 
 A frame's 127 points become 254 values: body points as they are, face points relative to
 the nose, finger points relative to their hand's wrist point (the wrist points themselves
@@ -13,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from sign_pipeline import motion
 from sign_pipeline import skeleton as sk
+from sign_pipeline.text2pose.base import GlossInput, Text2Pose
 
 #: Question type of a gloss -> embedding id.
 QUESTION_IDS = {None: 0, "wh": 1, "yes_no": 2}
@@ -169,3 +173,61 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+class LearnedText2Pose(Text2Pose):
+    """The backend around a trained model (``model_class``, a
+    :class:`~sign_pipeline.modeling.SignPreTrainedModel` with ``config.model_fps``): loading,
+    saving, its glosses and signers, and the model-rate <-> data-rate bookkeeping. A
+    subclass writes :meth:`generate`."""
+
+    #: sign() resamples for speed; the output is already band-limited (15 fps, interpolated)
+    handles_speed = False
+    smooths = True
+    model_class: type
+    config_class: type
+
+    def __init__(self, model) -> None:
+        self.model = model.eval()
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> LearnedText2Pose:
+        model = cls.model_class.load(path, device="cpu")
+        # weights read from safetensors can sit at addresses the CPU kernels treat
+        # differently (other SIMD paths, last-bit differences); fresh copies compute exactly
+        # as the model that was saved
+        with torch.no_grad():
+            for t in [*model.parameters(), *model.buffers()]:
+                t.data = t.data.clone()
+        return cls(model)
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        self.model.save_pretrained(path)
+        return Path(path)
+
+    def known_glosses(self) -> set[str]:
+        return set(self.model.config.glosses)
+
+    def signers(self) -> list[int]:
+        return list(self.model.config.signers)
+
+    def about(self) -> dict:
+        c = self.model.config
+        return {"trained_on": c.trained_on or "unknown", "synthetic": bool(c.synthetic)}
+
+    def model_inputs(self, inputs: GlossInput) -> tuple[list[int], list[int], list[bool]]:
+        """Gloss ids, question ids and negation flags, one per gloss (ValueError for a gloss
+        outside the vocabulary)."""
+        marks = inputs.marks()
+        ids = self.model.vocab.encode(inputs.glosses)
+        return ids, [QUESTION_IDS[m["question"]] for m in marks], [bool(m["negation"]) for m in marks]
+
+    def to_data_rate(self, *series: np.ndarray) -> list[np.ndarray]:
+        """Per-frame arrays at the model's rate -> at the data's: the (T - 1) intervals
+        stretched on the exact grid, linearly interpolated."""
+        c = self.model.config
+        t_model = len(series[0])
+        t_out = int(round((t_model - 1) * c.fps / c.model_fps)) + 1
+        if t_out == t_model:
+            return list(series)
+        return [motion.resample(x, t_out / t_model) for x in series]

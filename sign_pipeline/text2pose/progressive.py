@@ -37,7 +37,6 @@ Train with ``python -m training.train_text2pose --backend progressive --data DIR
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -47,11 +46,12 @@ from torch import nn
 from sign_pipeline import motion
 from sign_pipeline.modeling import SignModelConfig, SignPreTrainedModel
 from sign_pipeline.registry import register
-from sign_pipeline.text2pose.base import GlossInput, PoseOutput, Text2Pose
+from sign_pipeline.text2pose.base import GlossInput, PoseOutput
 from sign_pipeline.text2pose.frames import (  # noqa: F401 (re-exported for tests)
     NUM_VALUES,
     QUESTION_IDS,
     HandMotionCritic,
+    LearnedText2Pose,
     StandardisedFrames,
     counter_boundaries,
     from_relative,
@@ -582,74 +582,32 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
 
 
 @register
-class ProgressiveText2Pose(Text2Pose):
+class ProgressiveText2Pose(LearnedText2Pose):
     """The "Transformer" choice: a trained Progressive Transformer."""
 
     description = "Progressive Transformer (learned; counter-based length, attention timings)"
-    #: sign() resamples for speed; the output is already band-limited (15 fps, interpolated)
-    handles_speed = False
-    smooths = True
     model_class = ProgressiveTransformer
     config_class = ProgressiveConfig
-
-    def __init__(self, model: ProgressiveTransformer) -> None:
-        self.model = model.eval()
-
-    @classmethod
-    def from_pretrained(cls, path: str | Path) -> ProgressiveText2Pose:
-        model = ProgressiveTransformer.load(path, device="cpu")
-        # weights read from safetensors can sit at addresses the CPU kernels treat
-        # differently (other SIMD paths, last-bit differences); fresh copies compute exactly
-        # as the model that was saved
-        with torch.no_grad():
-            for t in [*model.parameters(), *model.buffers()]:
-                t.data = t.data.clone()
-        return cls(model)
-
-    def save_pretrained(self, path: str | Path) -> Path:
-        self.model.save_pretrained(path)
-        return Path(path)
-
-    def known_glosses(self) -> set[str]:
-        return set(self.model.config.glosses)
-
-    def signers(self) -> list[int]:
-        return list(self.model.config.signers)
-
-    def about(self) -> dict:
-        c = self.model.config
-        return {"trained_on": c.trained_on or "unknown", "synthetic": bool(c.synthetic)}
 
     def generate(self, inputs: GlossInput, signer: int = 1, speed: float = 1.0) -> PoseOutput:
         """Decode at the model's rate until the counter reaches 1, then interpolate to the
         data rate. ``speed`` is applied by :meth:`Text2Pose.sign` (resampling)."""
         model = self.model
-        glosses = inputs.glosses
-        marks = inputs.marks()
-        ids = model.vocab.encode(glosses)
-        question = [QUESTION_IDS[m["question"]] for m in marks]
-        negation = [bool(m["negation"]) for m in marks]
         with one_thread():
             values, counters, attn, ends, stopped = model.generate_values(
-                ids, question, negation, signer
+                *self.model_inputs(inputs), signer
             )
-        kp = model.to_keypoints(values).cpu().numpy().astype(np.float32)
-        attn_np = attn.cpu().numpy().astype(np.float64)
-        # model rate -> data rate: (T - 1) intervals stretched, on the exact grid
-        t_model = len(kp)
-        t_out = int(round((t_model - 1) * model.config.fps / model.config.model_fps)) + 1
-        if t_out != t_model:
-            kp = motion.resample(kp, t_out / t_model).astype(np.float32)
-            attn_np = motion.resample(attn_np, t_out / t_model)
-        counters_np = counters.cpu().numpy()
-        if t_out != t_model:
-            counters_np = motion.resample(counters_np, t_out / t_model)
+        kp, attn_np, counters_np = self.to_data_rate(
+            model.to_keypoints(values).cpu().numpy().astype(np.float32),
+            attn.cpu().numpy().astype(np.float64),
+            counters.cpu().numpy(),
+        )
         bounds = counter_boundaries(counters_np, ends.cpu().numpy())
         return PoseOutput(
-            keypoints=kp,
+            keypoints=kp.astype(np.float32),
             mask=np.ones(kp.shape[:2], bool),
             fps=float(model.config.fps),
-            timings=motion.timings_from_progress(glosses, bounds),
+            timings=motion.timings_from_progress(inputs.glosses, bounds),
             extras={
                 "attention": attn_np.astype(np.float32),
                 "counter": counters_np,
