@@ -174,7 +174,9 @@ class LossLog:
             ]
 
     def plot(self) -> Path:
-        """One curve per value against step (log scale where all values are positive)."""
+        """The curves against step, one panel per kind: training losses, dev distances,
+        dev shares and ratios (0..1-ish), the rest (learning rate, timings); log scale in a
+        panel whose values are all positive."""
         import matplotlib
 
         matplotlib.use("Agg")
@@ -182,16 +184,34 @@ class LossLog:
 
         rows = self.rows()
         keys = sorted({k for r in rows for k in r if k != "step"})
-        fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-        for k in keys:
-            pts = [(r["step"], r[k]) for r in rows if k in r]
-            if pts:
-                ax.plot(*zip(*pts), label=k, marker="." if len(pts) < 30 else None)
-        if rows and all(r[k] > 0 for r in rows for k in keys if k in r):
-            ax.set_yscale("log")
-        ax.set_xlabel("step")
-        ax.legend(loc="best", fontsize=8)
-        ax.grid(alpha=0.3)
+        shares = ("ratio", "error", "stops", "failures", "rate", "wer")
+
+        def panel(k: str) -> str:
+            if k == "lr" or "_ms" in k or k.endswith("seconds"):
+                return "other"
+            if k.startswith("train"):
+                return "training loss"
+            if k.startswith("dev"):
+                return "dev shares and ratios" if any(w in k for w in shares) else "dev distances"
+            return "other"
+
+        names = [n for n in ("training loss", "dev distances", "dev shares and ratios", "other")
+                 if any(panel(k) == n for k in keys)] or ["training loss"]  # fmt: skip
+        fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), dpi=100,
+                                 squeeze=False)  # fmt: skip
+        for ax, name in zip(axes[0], names, strict=True):
+            mine = [k for k in keys if panel(k) == name]
+            for k in mine:
+                pts = [(r["step"], r[k]) for r in rows if k in r]
+                if pts:
+                    ax.plot(*zip(*pts), label=k, marker="." if len(pts) < 30 else None)
+            if mine and all(r[k] > 0 for r in rows for k in mine if k in r):
+                ax.set_yscale("log")
+            ax.set_title(name, fontsize=10)
+            ax.set_xlabel("step")
+            if mine:
+                ax.legend(loc="best", fontsize=7)
+            ax.grid(alpha=0.3)
         fig.tight_layout()
         fig.savefig(self.png)
         plt.close(fig)
