@@ -148,11 +148,13 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.slow
 def test_torchrun_two_cpu_processes_train_in_step(tmp_path):
+    from benchmarks.load import free_port
+
     script = tmp_path / "tiny_ddp.py"
     script.write_text(SCRIPT)
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_port", "29533", str(script), str(tmp_path)]  # fmt: skip
+           "--master_port", str(free_port()), str(script), str(tmp_path)]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("rank*.json"))]
