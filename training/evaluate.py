@@ -250,6 +250,7 @@ class KeypointRow:
         self.dropped: list[str] = []
         self.attention: list[dict] = []  # attention_failure() of multi-gloss outputs
         self.capped = 0  # outputs the length cap ended (the model never stopped itself)
+        self.identity = [0, 0, 0, 0]  # own reference closest, clips, pairs won, pairs
         self.extra: dict = {}
 
     def add_output(self, out: PoseOutput) -> None:
@@ -258,6 +259,23 @@ class KeypointRow:
         if att is not None and np.ndim(att) == 2 and np.shape(att)[1] > 1:
             self.attention.append(metrics.attention_failure(att))
         self.capped += out.extras.get("stopped_by") == "length cap"
+
+    def add_identity(self, kp, m, own: int, refs: dict[int, dict]) -> None:
+        """Signer identity: is the output for signer ``own`` closer (DTW) to ``own``'s
+        recording of the sentence than to the other signers' (``refs``: signer -> clip)?"""
+        if own not in refs or len(refs) < 2:
+            return
+        d = {k: metrics.dtw(kp, c["keypoints"], m, c["mask"]) for k, c in refs.items()}
+        self.identity[0] += min(d, key=d.get) == own
+        self.identity[1] += 1
+        self.identity[2] += sum(d[own] < v for k, v in d.items() if k != own)
+        self.identity[3] += len(d) - 1
+
+    def identity_result(self) -> dict | None:
+        own, clips, won, pairs = self.identity
+        if not clips:
+            return None
+        return {"own_closest": own, "clips": clips, "pairs_won": won, "pairs": pairs}
 
     def attention_result(self) -> dict | None:
         """Share of multi-gloss sentences whose attention failed (skipped a gloss, went
@@ -298,6 +316,7 @@ class KeypointRow:
             "failed_clips": self.failed,
             "glosses_left_out": len(self.dropped),
             "attention_failures": self.attention_result(),
+            "signer_identity": self.identity_result(),
             "stopped_by_length_cap": self.capped,
             **self.extra,
         }
@@ -400,6 +419,9 @@ def evaluate_text2pose(
     outputs: dict[str, list[tuple[dict, PoseOutput]]] = {}
     names = [n for n in registry.names("text2pose")
              if n == "lexicon" or registry.info("text2pose", n, checkpoints).installed]  # fmt: skip
+    by_sentence: dict[str, list[dict]] = {}
+    for r in records:
+        by_sentence.setdefault(r["sentence"], []).append(r)
     glossed = {r["sentence"]: GlossInput.from_gloss_result(text_to_gloss(r["sentence"]))
                for r in records}  # fmt: skip
     for name in names:
@@ -454,6 +476,8 @@ def evaluate_text2pose(
                 c = clips[r["clip_id"]]
                 kp, m = at_rate(*signing_span(out), out.fps, float(c["fps"]))
                 row.add_distance(kp, m, c["keypoints"], c["mask"])
+                row.add_identity(kp, m, signer_of(r), {signer_of(x): clips[x["clip_id"]]
+                                                       for x in by_sentence[r["sentence"]]})  # fmt: skip
                 row.sequences.append((kp, m))
                 if recognizer is not None:
                     row.readback.append((read_back(out.keypoints, out.mask, out.fps),
@@ -818,6 +842,14 @@ def format_tables(results: dict) -> str:
                 f"{att['sentences']} multi-gloss sentences (a gloss skipped "
                 f"{100 * att['skipped_a_gloss']:.1f}%, went back {100 * att['went_back']:.1f}%); "
                 f"length cap reached on {row.get('stopped_by_length_cap', 0)} outputs."
+            )
+    for row in results["text2pose"]:
+        ident = row.get("signer_identity")
+        if ident:
+            lines.append(
+                f"Signer identity of {row['name']}: the output is closest to its own signer's "
+                f"recording for {ident['own_closest']} of {ident['clips']} clips, closer than "
+                f"another signer's in {ident['pairs_won']} of {ident['pairs']} pairs."
             )
     if results["pose2video"]:
         lines += ["", "| pose to video | clips | frames | PSNR dB | SSIM | SSIM face | SSIM "
