@@ -430,11 +430,8 @@ class AnswerCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple) -> tuple[Path, dict] | None:
-        with self._lock:
-            return self._get(key)
-
     def _get(self, key: tuple) -> tuple[Path, dict] | None:
+        """The entry if its file still exists (call holding the lock)."""
         item = self._items.get(key)
         if item is not None and item[0].is_file():
             self._items.move_to_end(key)

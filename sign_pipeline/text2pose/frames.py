@@ -63,11 +63,20 @@ def value_weights(hand_weight: float, face_weight: float) -> torch.Tensor:
 
 
 class StandardisedFrames:
-    """Mixin for a model with ``value_mean`` / ``value_std`` buffers ``[254]``: fitting them
-    on the training clips and converting keypoints <-> standardised values."""
+    """Mixin for a model (an ``nn.Module``) working on standardised frame values: its
+    ``value_mean`` / ``value_std`` buffers ``[254]``, fitted on the training clips, the
+    per-value loss ``weights``, and keypoints <-> values."""
 
     value_mean: torch.Tensor
     value_std: torch.Tensor
+    weights: torch.Tensor
+
+    def register_frame_buffers(self, hand_weight: float, face_weight: float) -> None:
+        """Create the buffers (saved with the checkpoint): identity standardisation until
+        :meth:`fit_normalization`, and the loss weights of :func:`value_weights`."""
+        self.register_buffer("value_mean", torch.zeros(NUM_VALUES))
+        self.register_buffer("value_std", torch.ones(NUM_VALUES))
+        self.register_buffer("weights", value_weights(hand_weight, face_weight))
 
     @torch.no_grad()
     def fit_normalization(self, clips: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:

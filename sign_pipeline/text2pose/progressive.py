@@ -298,12 +298,10 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
         self.frame_out = nn.Linear(c.hidden, NUM_VALUES * (c.frames_per_step + c.future_frames))
         self.counter_out = nn.Linear(c.hidden, c.frames_per_step)
         # standardisation of the relative frame values (fitted on the training data)
-        self.register_buffer("value_mean", torch.zeros(NUM_VALUES))
-        self.register_buffer("value_std", torch.ones(NUM_VALUES))
+        self.register_frame_buffers(c.hand_weight, c.face_weight)
         # the running std of the model's own one-step error, per value (+ the counter's):
         # the scale of the noise put on the decoder's inputs in training
         self.register_buffer("error_std", torch.full((NUM_VALUES + 1,), 0.5))
-        self.register_buffer("weights", value_weights(c.hand_weight, c.face_weight))
         # judges the hands' motion in training only (absent when its weight is 0)
         self.hand_critic = HandMotionCritic() if c.adversarial_weight > 0 else None
         self.post_init()

@@ -60,7 +60,6 @@ from sign_pipeline.text2pose.frames import (
     StandardisedFrames,
     counter_boundaries,
     one_thread,
-    value_weights,
 )
 
 #: How long the attention has been on the glosses it attends to now, as features.
@@ -288,9 +287,7 @@ class Tacotron(StandardisedFrames, SignPreTrainedModel):
         self.postnet_in = nn.Linear(NUM_VALUES + c.signer_dim, c.embed)
         self.postnet = CBHG(c.embed, c.encoder_bank, c.bank_channels, 2)
         self.postnet_out = nn.Linear(c.embed, NUM_VALUES)
-        self.register_buffer("value_mean", torch.zeros(NUM_VALUES))
-        self.register_buffer("value_std", torch.ones(NUM_VALUES))
-        self.register_buffer("weights", value_weights(c.hand_weight, c.face_weight))
+        self.register_frame_buffers(c.hand_weight, c.face_weight)
         # judges the hands' motion in training only (absent when its weight is 0)
         self.hand_critic = HandMotionCritic() if c.adversarial_weight > 0 else None
         self.post_init()
