@@ -285,3 +285,20 @@ def test_plan_jobs_sizes():
     assert len({j.name for j in jobs}) == len(jobs)
     with pytest.raises(ValueError, match="signers must be"):
         plan_jobs(0, 1, 1, 5, False)
+
+
+def test_add_video_renders_the_same_videos_for_every_nth_clip(tmp_path):
+    kw = dict(seed=3, sentences=2, words=2, signers=2, workers=1, progress=False)
+    generate_corpus(tmp_path / "with", video=True, **kw)
+    generate_corpus(tmp_path / "without", video=False, **kw)
+    assert not (tmp_path / "without" / "video").exists()
+    assert corpus_main(["--out", str(tmp_path / "without"), "--add-video", "--every", "2",
+                        "--workers", "1", "--quiet"]) == 0  # fmt: skip
+    clips = json.loads((tmp_path / "without" / "corpus.json").read_text())["clips"]
+    made = sorted(p.name for p in (tmp_path / "without" / "video").iterdir())
+    assert made == sorted(f"{c['name']}.mp4" for c in clips[::2])
+    assert {c["signer"] for c in clips[::2]} == {"REAL01", "REAL02"}  # each signer its share
+    for name in made:
+        assert (tmp_path / "without" / "video" / name).read_bytes() == (
+            tmp_path / "with" / "video" / name
+        ).read_bytes()

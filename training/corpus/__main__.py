@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from training.corpus.generate import SIZES, generate_corpus
+from training.corpus.generate import SIZES, add_videos, generate_corpus
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-video", action="store_true", help="skip rendering the mp4 files")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    ap.add_argument("--add-video", action="store_true",
+                    help="render the mp4s of an existing --no-video corpus in --out")
+    ap.add_argument("--every", type=int, default=1,
+                    help="with --add-video: every N-th clip only (each signer gets its share)")
     args = ap.parse_args(argv)
+    if args.add_video:
+        n = add_videos(args.out, args.every, args.workers, progress=not args.quiet)
+        print(f"wrote {n} videos to {args.out}/video")
+        return 0
     n_sent, n_words, n_signers = SIZES[args.size]
     manifest = generate_corpus(
         args.out,

@@ -214,3 +214,39 @@ def generate_corpus(
         json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     return manifest
+
+
+def _video_job(args: tuple[ClipJob, str]) -> str:
+    job, root = args
+    frames = make_clip(job)[2]
+    write_video(Path(root) / "video" / f"{job.name}.mp4", frames)
+    return job.name
+
+
+def add_videos(
+    root: str | os.PathLike, every: int = 1, workers: int | None = None, progress: bool = True
+) -> int:
+    """Render the mp4 of every ``every``-th clip of a corpus made with ``--no-video`` (the
+    same clips: the corpus's own seed; clips are listed by signer, so each signer gets its
+    share). Existing videos are kept. Returns the number of videos written."""
+    root = Path(root)
+    manifest = json.loads((root / "corpus.json").read_text(encoding="utf-8"))
+    seed = int(manifest["seed"])
+    jobs = []
+    for e in manifest["clips"][:: max(1, int(every))]:
+        if not (root / "video" / f"{e['name']}.mp4").is_file():
+            jobs.append((ClipJob(e["name"], e["kind"], e["signer"], tuple(e["glosses"]),
+                                 e["sentence"], seed, True), str(root)))  # fmt: skip
+    workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc="videos", unit="clip")
+    with get_context("fork").Pool(workers) as pool:
+        for _ in pool.imap_unordered(_video_job, jobs, chunksize=2):
+            if bar:
+                bar.update(1)
+    if bar:
+        bar.close()
+    return len(jobs)
