@@ -50,11 +50,16 @@ MAX_CHARS = 300
 #: once, whatever asked for it: the machine has 2 cores.
 WORK_SLOTS = 2
 WORK = threading.BoundedSemaphore(WORK_SLOTS)
+#: A backend slower than real time (a GAN: seconds per clip) signs in this one slot of its
+#: own, so heavy requests queue behind each other, never in front of light ones.
+HEAVY = threading.BoundedSemaphore(1)
 #: Requests in progress at once per event; they wait for a work slot, so an answer from the
 #: cache or a bad call's message never waits behind signing. Comparisons run one at a time
 #: in their own queue and take one work slot per pair, so a long comparison never blocks
 #: sentences.
 CONCURRENCY = 8
+#: Frames per streamed piece for a backend slower than real time (half a second at 30 fps).
+STREAM_CHUNK = 15
 
 log = logging.getLogger("ksl.app")
 
@@ -478,11 +483,21 @@ class AnswerCache:
                 event.set()
 
 
-def _one_slot_per_step(steps: Iterator):
-    """Yield from ``steps``, computing each item while holding a work slot (released between
-    items, so an abandoned generator never keeps one)."""
+def _slots(pose2video: object) -> threading.BoundedSemaphore:
+    """The work slots a request with this pose-to-video backend signs in (:data:`HEAVY` for
+    one slower than real time, else :data:`WORK`)."""
+    try:
+        heavy = registry.backend_class("pose2video", str(pose2video)).streams
+    except (ImportError, KeyError):  # an unknown name: the pipeline says so, in a light slot
+        heavy = False
+    return HEAVY if heavy else WORK
+
+
+def _one_slot_per_step(steps: Iterator, slots: threading.BoundedSemaphore = WORK):
+    """Yield from ``steps``, computing each item while holding one of ``slots`` (released
+    between items, so an abandoned generator never keeps one)."""
     while True:
-        with WORK:
+        with slots:
             try:
                 item = next(steps)
             except StopIteration:
@@ -512,13 +527,22 @@ def _file_data(path: Path) -> FileData:
 
 
 def build(
-    pipe: SignPipeline | None = None, data: str | Path | None = None, cache: int = KEEP_RUNS // 2
+    pipe: SignPipeline | None = None, data: str | Path | None = None, cache: int = KEEP_RUNS // 2,
+    processes: int = 0,
 ) -> gr.Blocks:
     """The page. Backends are loaded once, in ``pipe``; ``data`` is a prepared corpus folder
     whose clips the compare view measures DTW against (when the sentence is in it);
-    ``cache`` translate answers are kept and served again (0: none)."""
+    ``cache`` translate answers are kept and served again (0: none); ``processes`` > 0 signs
+    ``translate`` requests in that many worker processes (0: in this process's threads)."""
     pipe = pipe or SignPipeline()
     answers = AnswerCache(min(cache, KEEP_RUNS // 2))
+    workers = None
+    if processes > 0:
+        from sign_pipeline.workers import SigningProcesses
+
+        print(f"starting {processes} signing processes for the API …", flush=True)
+        workers = SigningProcesses(pipe.checkpoints, processes)
+        workers.warm_up()
     print(f"loading the gloss stage and the default backends from {pipe.checkpoints} …",
           flush=True)  # fmt: skip
     t0 = time.perf_counter()
@@ -570,13 +594,15 @@ def build(
                 pose2video=p2v,
                 out_dir=out_dir,
                 files="video",
+                stream=STREAM_CHUNK,
             )
-            for res in _one_slot_per_step(stages):
+            for res in _one_slot_per_step(stages, _slots(p2v)):
                 if res.stage == "gloss":
                     yield {
                         status: "Glosses ready — generating the signing…",
                         gloss_box: _gloss_html(res),
                         sign_video: None,
+                        sign_stream: gr.update(value=None, visible=False),
                         attention_img: gr.update(value=None, visible=False),
                         downloads: gr.update(value=None, visible=False),
                         timings: "",
@@ -594,14 +620,25 @@ def build(
                                                  out_dir / "attention.png")  # fmt: skip
                         shown[attention_img] = gr.update(value=str(png), visible=True)
                     yield shown
+                elif res.stage == "pose2video_chunk":
+                    # a slow backend: each piece plays as soon as it is drawn
+                    a, n = res.chunk_start, len(res.chunk)
+                    piece = render.side_by_side(res.skeleton_frames[a : a + n], res.chunk)
+                    path = render.write_mp4(piece, out_dir / f"stream_{a:05d}.ts", res.fps,
+                                            preset="ultrafast")  # fmt: skip
+                    yield {
+                        status: f"Drawing the signer — {a + n} of {res.n_frames} frames…",
+                        sign_stream: gr.update(value=str(path), visible=True),
+                    }
                 elif res.stage == "videos":
                     yield {
                         status: "Video ready — writing the downloads…",
                         gloss_box: _gloss_html(res),
                         sign_video: str(res.files["video"]),
+                        sign_stream: gr.update(visible=False),
                     }
                     t0 = time.perf_counter()
-                    with WORK:
+                    with _slots(p2v):
                         res.files.update(pipe.write_keypoint_files(res, out_dir))
                     res.timings["files"] = time.perf_counter() - t0
                     f = res.files
@@ -620,6 +657,7 @@ def build(
                 status: _error_html(str(_api_error("page", exc).message)),
                 gloss_box: "",
                 sign_video: None,
+                sign_stream: gr.update(value=None, visible=False),
                 attention_img: gr.update(value=None, visible=False),
                 downloads: gr.update(value=None, visible=False),
                 timings: "",
@@ -642,16 +680,12 @@ def build(
             key = (text.strip(), repr(signer), repr(text2pose), repr(pose2video), repr(speed))
 
             def make() -> tuple[Path, dict]:
-                with WORK:
-                    res = pipe.run(
-                        text,
-                        signer=signer,
-                        speed=speed,
-                        text2pose=text2pose,
-                        pose2video=pose2video,
-                        out_dir=_new_run_dir(),
-                        files="video",
-                    )
+                kwargs = {"signer": signer, "speed": speed, "text2pose": text2pose,
+                          "pose2video": pose2video}  # fmt: skip
+                with _slots(pose2video):
+                    if workers is not None:
+                        return workers.sign(text, _new_run_dir(), **kwargs)
+                    res = pipe.run(text, out_dir=_new_run_dir(), files="video", **kwargs)
                 return res.files["video"], res.summary()
 
             video, summary, shared = answers.fetch(key, make)
@@ -780,6 +814,10 @@ def build(
             sign_video = gr.Video(
                 label="Skeleton | signer", autoplay=True, loop=True, elem_id="sign_video"
             )
+            sign_stream = gr.Video(
+                label="Skeleton | signer, played as it is drawn (slower-than-real-time models)",
+                streaming=True, autoplay=True, visible=False, elem_id="sign_stream",
+            )  # fmt: skip
             gr.HTML('<div id="now-signing"></div>', elem_id="now-signing-box")
             attention_img = gr.Image(
                 label="Attention: which gloss each frame is signing (learned backends)",
@@ -824,7 +862,7 @@ def build(
             gr.Markdown(_readme_section("## Training on real data"))
 
         inputs = [text, signer, t2p, p2v, speed]
-        outputs = [status, gloss_box, sign_video, attention_img, downloads, timings]
+        outputs = [status, gloss_box, sign_video, sign_stream, attention_img, downloads, timings]
         light = {"concurrency_id": "light", "concurrency_limit": CONCURRENCY}
         # a click while a sentence is being signed runs once the current one is done
         for trigger in (go.click, text.submit):
@@ -893,6 +931,12 @@ def main() -> None:
         "(default: data/prepared when it exists)",
     )
     ap.add_argument(
+        "--processes",
+        type=int,
+        default=WORK_SLOTS,
+        help="worker processes signing translate (API) requests (0: threads of the server)",
+    )
+    ap.add_argument(
         "--cache",
         type=int,
         default=KEEP_RUNS // 2,
@@ -905,7 +949,8 @@ def main() -> None:
     data = args.data
     if data is None and (ROOT / "data" / "prepared" / "manifest.jsonl").is_file():
         data = ROOT / "data" / "prepared"
-    demo = build(SignPipeline(checkpoints=args.checkpoints), data=data, cache=args.cache)
+    demo = build(SignPipeline(checkpoints=args.checkpoints), data=data, cache=args.cache,
+                 processes=args.processes)  # fmt: skip
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=128).launch(
         server_name=args.host, server_port=args.port, **launch_kwargs()

@@ -1,13 +1,14 @@
 """Concurrent API users against a fresh server: is everyone served, how long, how much memory.
 
     python -m benchmarks.load [--users 8] [--requests 5] [--memory-after 100]
-        [--timeout 120] [--max-seconds 900] [--no-cache] [--url http://127.0.0.1:7860/]
+        [--timeout 120] [--max-seconds 900] [--no-cache] [--processes N]
+        [--url http://127.0.0.1:7860/]
 
 Starts ``app.py`` on 127.0.0.1 (a free port, its own temporary folder) unless ``--url`` is
 given, times requests of one user alone (median of 3 after a warm-up), then runs ``--users`` gradio_client users at once, each
 sending ``--requests`` ``translate`` calls (default backends, the page's example sentences
 in turn). Prints successes, p50/p95 latency and p95 / single-request, the server's memory
-(RSS) after the first request and after ``--memory-after`` requests in all (more rounds of
+(RSS, with its signing worker processes) after the first request and after ``--memory-after`` requests in all (more rounds of
 the same users are sent until then; 0 skips it), and the size of the server's temporary
 files. Every request has a timeout and the whole run a deadline.
 """
@@ -85,12 +86,30 @@ def start_server(
     raise RuntimeError(f"app.py did not start within {timeout:.0f} s")
 
 
+def _children(pid: int) -> list[int]:
+    kids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process (Linux /proc), MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of a process and all its descendants (the signing workers, ffmpeg)
+    (Linux /proc), MB."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:  # it ended meanwhile
+            continue
+        todo += _children(p)
+    return total if total else float("nan")
 
 
 def folder_mb(path: Path) -> tuple[int, float]:
@@ -145,6 +164,8 @@ def main() -> int:
     ap.add_argument("--url", default=None, help="use a running server instead of starting one")
     ap.add_argument("--no-cache", action="store_true",
                     help="start the server with --cache 0 (every request signed anew)")  # fmt: skip
+    ap.add_argument("--processes", type=int, default=None,
+                    help="the server's --processes (default: its own default)")  # fmt: skip
     args = ap.parse_args()
     deadline = time.time() + args.max_seconds
 
@@ -155,7 +176,10 @@ def main() -> int:
             url = args.url
         else:
             t0 = time.perf_counter()
-            proc, url, _ = start_server(tmp, args=["--cache", "0"] if args.no_cache else [])
+            server_args = ["--cache", "0"] if args.no_cache else []
+            if args.processes is not None:
+                server_args += ["--processes", str(args.processes)]
+            proc, url, _ = start_server(tmp, args=server_args)
             print(f"server up in {time.perf_counter() - t0:.1f} s at {url}")
         try:
             single = run_load(url, 1, 4, args.timeout, deadline)  # warm-up + three timed

@@ -43,6 +43,10 @@ class SignResult:
     timings: dict[str, float] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     stage: str = "start"
+    #: At a "pose2video_chunk" stage: the signer frames just drawn (captioned) and where
+    #: they start in the clip.
+    chunk: np.ndarray | None = None
+    chunk_start: int = 0
 
     @property
     def n_frames(self) -> int:
@@ -139,8 +143,14 @@ class SignPipeline:
         out_dir: str | Path | None = None,
         stem: str = "sign",
         files: str = "all",
+        stream: int = 0,
     ) -> Iterator[SignResult]:
         """Run the pipeline, yielding the growing result after each stage.
+
+        ``stream`` > 0 with a backend slower than real time (:attr:`Pose2Video.streams`):
+        the signer is drawn ``stream`` frames at a time, each piece yielded as a
+        "pose2video_chunk" stage (``res.chunk``, ``res.chunk_start``) before the
+        "pose2video" stage with the whole clip.
 
         ``signer`` None is the first signer both backends know. With ``out_dir``, ``files``
         "all" writes the skeleton and signer mp4s ("videos" stage) then every download
@@ -195,13 +205,29 @@ class SignPipeline:
         yield res
 
         t0 = time.perf_counter()
-        try:
-            frames = p2v.draw(res.pose.keypoints, res.pose.mask, signer=signer)
-        except ValueError as exc:
-            raise PipelineError(str(exc)) from None
         # a caption strip of the same height under the signer (its name) so the two line up
         label = signer_ids.name(signer, p2v.describe_signer(signer))
-        res.signer_frames = render.add_captions(frames, [label] * len(frames))
+        try:
+            if stream > 0 and p2v.streams:
+                pieces, drawing = [], 0.0  # the time spent drawing, not waiting on the consumer
+                for piece in p2v.draw_chunks(res.pose.keypoints, res.pose.mask, signer, stream):
+                    res.chunk_start = sum(len(p) for p in pieces)
+                    res.chunk = render.add_captions(piece, [label] * len(piece))
+                    pieces.append(res.chunk)
+                    drawing += time.perf_counter() - t0
+                    if not res.chunk_start:
+                        res.timings["first_frames"] = drawing
+                    res.stage = "pose2video_chunk"
+                    yield res
+                    t0 = time.perf_counter()
+                res.signer_frames = np.concatenate(pieces)
+                res.chunk = None
+                t0 = time.perf_counter() - drawing
+            else:
+                frames = p2v.draw(res.pose.keypoints, res.pose.mask, signer=signer)
+                res.signer_frames = render.add_captions(frames, [label] * len(frames))
+        except ValueError as exc:
+            raise PipelineError(str(exc)) from None
         res.timings["pose2video"] = time.perf_counter() - t0
         res.stage = "pose2video"
         yield res
@@ -222,7 +248,9 @@ class SignPipeline:
             res.timings["files"] = time.perf_counter() - t0
             res.stage = "files"
             yield res
-        res.timings["total"] = sum(v for k, v in res.timings.items() if k != "total")
+        res.timings["total"] = sum(
+            v for k, v in res.timings.items() if k not in ("total", "first_frames")
+        )
 
     def run(self, text: str, **kwargs) -> SignResult:
         """Run every stage and return the final result."""

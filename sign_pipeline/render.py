@@ -140,7 +140,8 @@ def write_mp4(
     preset: str = "veryfast",
 ) -> Path:
     """Write RGB frames as H.264 + yuv420p mp4 (what browsers play) with imageio-ffmpeg's
-    ffmpeg. ``preset``: x264's speed/size trade-off ("ultrafast" for a quick preview)."""
+    ffmpeg. ``preset``: x264's speed/size trade-off ("ultrafast" for a quick preview).
+    A ``.ts`` path gives an MPEG-TS segment instead (for streaming)."""
     import imageio_ffmpeg
 
     path = Path(path)
@@ -158,7 +159,8 @@ def write_mp4(
         pix_fmt_out="yuv420p",
         macro_block_size=2,
         quality=None,
-        output_params=["-crf", "20", "-preset", preset, "-movflags", "+faststart"],
+        output_params=["-crf", "20", "-preset", preset]
+        + ([] if path.suffix == ".ts" else ["-movflags", "+faststart"]),
     )
     writer.send(None)
     writer.send(np.ascontiguousarray(first, np.uint8))

@@ -274,6 +274,33 @@ def test_page_in_a_real_browser(server, browser):
 
 
 @pytest.mark.browser
+def test_a_slower_than_real_time_backend_streams_its_video(server, browser):
+    if not registry.info("pose2video", "edn", registry.DEFAULT_CHECKPOINTS).installed:
+        pytest.skip("no EDN checkpoint")
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#sentence textarea", timeout=60_000)
+    page.locator("#p2v label", has_text="edn").click()
+    page.fill("#sentence textarea", "지하철 환풍구에 가방이 빠졌어요!")
+    page.press("#sentence textarea", "Enter")
+    # the first pieces play while the rest is drawn
+    page.wait_for_function(
+        "() => document.querySelector('#status').innerText.startsWith('Drawing the signer')",
+        timeout=60_000,
+    )
+    page.wait_for_selector("#sign_stream video", state="attached", timeout=30_000)
+    page.screenshot(path=str(SHOTS / "07_streaming.png"), full_page=True)
+    page.wait_for_function(
+        "() => document.querySelector('#status').innerText.startsWith('Done')",
+        timeout=120_000,
+    )
+    _wait_video_playable(page)
+    assert not page.locator("#sign_stream").is_visible()
+    page.screenshot(path=str(SHOTS / "08_edn_done.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.browser
 def test_page_on_a_phone(server, browser):
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
                             has_touch=True, device_scale_factor=2)  # fmt: skip

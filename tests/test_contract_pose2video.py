@@ -96,3 +96,13 @@ def test_missing_and_bad_points_render_without_crashing(backend, motion):
 def test_bad_input_is_a_clear_error(backend, kp, mask, signer, needle):
     with pytest.raises(ValueError, match=needle):
         backend.draw(kp, mask, signer=signer)
+
+
+def test_chunks_put_together_are_what_draw_returns(backend, motion):
+    kp, mask = motion
+    kp, mask = kp[:5], mask[:5]
+    pieces = list(backend.draw_chunks(kp, mask, signer=1, chunk=2))
+    assert [len(p) for p in pieces] == [2, 2, 1]
+    assert np.array_equal(np.concatenate(pieces), backend.draw(kp, mask, signer=1))
+    with pytest.raises(ValueError, match="chunk"):
+        next(backend.draw_chunks(kp, mask, signer=1, chunk=0))

@@ -163,3 +163,20 @@ def test_questions_get_the_question_face(pipe):
     lift = plain.keypoints[t, brows, 1] - res.pose.keypoints[t, brows, 1]
     assert lift.mean() > 0.04  # brows raised on the avatar's keypoints
     assert np.array_equal(plain.keypoints[:, :15], res.pose.keypoints[:, :15])
+
+
+def test_a_slow_backend_is_streamed_in_pieces_that_make_the_whole(pipe, monkeypatch):
+    text = "지하철 환풍구에 가방이 빠졌어요!"
+    whole = pipe.run(text, signer=1)
+    assert [r.stage for r in pipe.stages(text, signer=1, stream=10)].count("pose2video_chunk") == 0
+    p2v = pipe.backend("pose2video", "avatar")
+    monkeypatch.setattr(p2v, "streams", True)  # as if it were slower than real time
+    pieces, starts = [], []
+    for res in pipe.stages(text, signer=1, stream=10):
+        if res.stage == "pose2video_chunk":
+            pieces.append(res.chunk.copy())
+            starts.append(res.chunk_start)
+    assert starts == list(range(0, whole.n_frames, 10))
+    assert np.array_equal(np.concatenate(pieces), whole.signer_frames)
+    assert res.stage == "pose2video" and np.array_equal(res.signer_frames, whole.signer_frames)
+    assert 0 < res.timings["first_frames"] <= res.timings["pose2video"]

@@ -9,6 +9,7 @@ checks the input and calls the backend's :meth:`Pose2Video.render`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -29,6 +30,8 @@ class Pose2Video(ABC):
     description: ClassVar[str] = ""
     #: Checkpoint folder under the checkpoints root: "" = the backend's name, None = none.
     checkpoint: ClassVar[str | None] = ""
+    #: Slower than real time on a CPU: the app streams its video as it is drawn.
+    streams: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod
@@ -56,6 +59,30 @@ class Pose2Video(ABC):
         Points that are masked, NaN/inf, or further than ``MAX_REACH`` shoulder widths from
         the neck (no frame can show them) are treated as missing.
         """
+        kp, m, signer = self._checked(keypoints, mask, signer)
+        return self.render(kp, m, signer=signer)
+
+    def draw_chunks(
+        self, keypoints: np.ndarray, mask: np.ndarray | None, signer: int = 1, chunk: int = 15
+    ) -> Iterator[np.ndarray]:
+        """:meth:`draw` in pieces of ``chunk`` frames, each yielded as soon as it is drawn
+        (for streaming); the pieces put together are what :meth:`draw` returns."""
+        if chunk < 1:
+            raise ValueError(f"chunk must be at least 1 frame, got {chunk}")
+        kp, m, signer = self._checked(keypoints, mask, signer)
+        yield from self.render_chunks(kp, m, signer, chunk)
+
+    def render_chunks(
+        self, keypoints: np.ndarray, mask: np.ndarray, signer: int, chunk: int
+    ) -> Iterator[np.ndarray]:
+        """Rendered pieces (called through :meth:`draw_chunks`); a backend whose frames
+        depend on the ones before overrides this to carry its state across pieces."""
+        for a in range(0, len(keypoints), chunk):
+            yield self.render(keypoints[a : a + chunk], mask[a : a + chunk], signer=signer)
+
+    def _checked(
+        self, keypoints: np.ndarray, mask: np.ndarray | None, signer: int
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         kp = np.asarray(keypoints, np.float32)
         if kp.ndim != 3 or kp.shape[1:] != (sk.NUM_POINTS, 2):
             raise ValueError(f"keypoints must be [T, {sk.NUM_POINTS}, 2], got {list(kp.shape)}")
@@ -68,5 +95,4 @@ class Pose2Video(ABC):
             ok = np.isfinite(kp).all(axis=-1) & (np.abs(kp) <= MAX_REACH).all(axis=-1)
         m = m & ok
         kp = np.where(ok[..., None], kp, 0.0).astype(np.float32)
-        signer = signer_ids.check(signer, self.signers())
-        return self.render(kp, m, signer=signer)
+        return kp, m, signer_ids.check(signer, self.signers())
