@@ -96,6 +96,9 @@ def test_video_rows_and_pose_consistency(evaluation):
     for row in sources.values():
         assert row["frames"] > 0 and row["body_found_rate"] == 1.0
         assert row["wrist_error"] < 0.5
+        assert row["flicker"] > 0.5  # the avatar moves
+        assert row["flicker_vs_avatar"] == pytest.approx(1.0)  # the avatar against itself
+        assert row["hands_vs_avatar"] in (None, pytest.approx(1.0))
 
 
 def test_tables_show_every_row(evaluation):

@@ -71,6 +71,10 @@ SAME_SEED_CHECKS = 3
 SAME_SEED_TOLERANCE = 0.05
 
 
+#: Whole clips per keypoint source whose flicker is measured for each pose-to-video backend.
+FLICKER_CLIPS = 2
+
+
 @dataclass(frozen=True)
 class EvalSize:
     """How much of the test split each part looks at (None = all)."""
@@ -638,6 +642,10 @@ def evaluate_pose2video(
                 continue
             n_frames = sum(n for n, _ in results)
             keys = results[0][1].keys()
+            # steadiness: mean change between consecutive frames of whole clips (no real
+            # frames exist for generated keypoints; compare rows of the same keypoints)
+            flick = [metrics.flicker(backend.draw(kp, m, signer))
+                     for signer, kp, m in seqs[:FLICKER_CLIPS]]  # fmt: skip
             consistency_rows.append({
                 "pose2video": name,
                 "keypoints": source,
@@ -645,6 +653,7 @@ def evaluate_pose2video(
                 "frames": n_frames,
                 **{k: _nanmean([res[k] for _, res in results], [n for n, _ in results])
                    for k in keys},
+                "flicker": _nanmean(flick),
             })  # fmt: skip
     return video_rows, consistency_rows
 
@@ -739,6 +748,7 @@ def evaluate(
     remake = same_seed is not None and same_seed <= SAME_SEED_TOLERANCE
     video_rows, consistency_rows = evaluate_pose2video(data, records, checkpoints, plan,
                                                        outputs, remake, log)  # fmt: skip
+    add_hands_vs_avatar(consistency_rows)
     summary = load_summary(data)
     test_split = summary.get("splits", {}).get("test", {})
     results = {
@@ -775,10 +785,25 @@ def evaluate(
                       "widths per second",
             "video": "sampled frames against the real video; relative flicker on whole clips",
             "pose_consistency": "MediaPipe Holistic on the pose-to-video frames vs the "
-                                "keypoints they were drawn from",
+                                "keypoints they were drawn from; hands_vs_avatar: hand found "
+                                "rate / the avatar's on the same keypoints; flicker: "
+                                "metrics.flicker of whole clips (first 2 per source), "
+                                "flicker_vs_avatar: / the avatar's on the same keypoints",
         },
     }  # fmt: skip
     return _clean(results)
+
+
+def add_hands_vs_avatar(rows: list[dict]) -> None:
+    """``hands_vs_avatar`` on each pose-consistency row: its hand found rate over the
+    avatar's on the same keypoints (MediaPipe finds the avatar's drawn hands only part of
+    the time, so a learned renderer is measured against what the detector sees there)."""
+    avatar = {r["keypoints"]: r for r in rows if r["pose2video"] == "avatar"}
+    for r in rows:
+        base = avatar.get(r["keypoints"], {})
+        for key, out in (("hand_found_rate", "hands_vs_avatar"), ("flicker", "flicker_vs_avatar")):
+            ok = base.get(key) and r.get(key) is not None
+            r[out] = r[key] / base[key] if ok else None
 
 
 # ---------------------------------------------------------------------------- tables
@@ -868,12 +893,15 @@ def format_tables(results: dict) -> str:
             )
     if results["pose_consistency"]:
         lines += ["", "| pose to video | keypoints from | frames | body found | hand found "
-                  "| wrist err (SW) | elbow err (SW) |", "|" + "---|" * 7]  # fmt: skip
+                  "| hands vs avatar | wrist err (SW) | elbow err (SW) | flicker | flicker vs "
+                  "avatar |", "|" + "---|" * 10]  # fmt: skip
         for row in results["pose_consistency"]:
             lines.append("| " + " | ".join([
                 row["pose2video"], row["keypoints"], str(row["frames"]),
                 _fmt(row["body_found_rate"], 2), _fmt(row["hand_found_rate"], 2),
-                _fmt(row["wrist_error"]), _fmt(row["elbow_error"]),
+                _fmt(row.get("hands_vs_avatar"), 2), _fmt(row["wrist_error"]),
+                _fmt(row["elbow_error"]), _fmt(row.get("flicker"), 2),
+                _fmt(row.get("flicker_vs_avatar"), 2),
             ]) + " |")  # fmt: skip
     return "\n".join(lines)
 
