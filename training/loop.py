@@ -184,7 +184,7 @@ class LossLog:
 
         rows = self.rows()
         keys = sorted({k for r in rows for k in r if k != "step"})
-        shares = ("ratio", "error", "stops", "failures", "rate", "wer")
+        shares = ("ratio", "error", "stops", "failures", "rate", "wer", "ssim")
 
         def panel(k: str) -> str:
             if k == "lr" or "_ms" in k or k.endswith("seconds"):

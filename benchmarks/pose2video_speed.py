@@ -1,0 +1,67 @@
+"""Milliseconds per 256 x 256 frame of EDN generator sizes (the speed half of its
+speed/quality table), and of the installed pose-to-video backends.
+
+``python -m benchmarks.pose2video_speed [--repeats 5] [--threads 2]`` renders one sentence's
+keypoints (the shipped lexicon backend, 30 frames) frame by frame as the app does, and
+prints medians over the repeats: untrained generators of each size (speed does not depend
+on the weights) with their parameter count, then every installed backend as shipped. Real
+time at 30 fps is 33 ms a frame, at 25 fps 40 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from sign_pipeline import registry
+from sign_pipeline.gloss import text_to_gloss
+from sign_pipeline.pose2video.edn import EDN, EDNConfig, EDNModel
+from sign_pipeline.text2pose.base import GlossInput
+
+SENTENCE = "서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?"
+#: (ngf, residual blocks, refiner channels) tried for EDN; the shipped size is in its config.
+SIZES = [(16, 4, 16), (24, 4, 24), (24, 6, 24), (32, 6, 32)]
+
+
+def _ms_per_frame(backend, kp, mask, signer: int, repeats: int) -> float:
+    backend.draw(kp[:2], mask[:2], signer)  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        backend.draw(kp, mask, signer)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) / len(kp) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    lexicon = registry.load("text2pose", "lexicon")
+    out = lexicon.sign(GlossInput.from_gloss_result(text_to_gloss(SENTENCE)), signer=1)
+    kp, mask = out.keypoints[:30], out.mask[:30]
+    print(f"{len(kp)} frames, {args.threads} torch threads, median of {args.repeats}\n")
+    print("| EDN generator (ngf, blocks, refiner) | parameters | ms/frame |")
+    print("|---|---|---|")
+    for ngf, blocks, refine in SIZES:
+        cfg = EDNConfig(ngf=ngf, n_blocks=blocks, refine_channels=refine, signers=[1],
+                        placements={"1": [128.0, 110.0, 78.0]})  # fmt: skip
+        model = EDNModel(cfg).eval()
+        params = sum(p.numel() for p in model.parameters()) / 1e6
+        ms = _ms_per_frame(EDN(model), kp, mask, 1, args.repeats)
+        print(f"| {ngf}, {blocks}, {refine} | {params:.2f} M | {ms:.1f} |")
+    print("\n| installed backend | ms/frame |")
+    print("|---|---|")
+    for name in registry.available("pose2video"):
+        backend = registry.load("pose2video", name)
+        signer = (backend.signers() or [1])[0]
+        print(f"| {name} | {_ms_per_frame(backend, kp, mask, signer, args.repeats):.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""What the learned pose-to-video backends share: frames as tensors, the signer's placement
+in the frame, crops of the face and hands, patch discriminators and the losses (LSGAN,
+feature matching, SSIM) that stand in for a pretrained perceptual network, which cannot be
+had here.
+
+Not a backend (it registers nothing); used by ``edn.py`` (and any later GAN backend).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sign_pipeline import skeleton as sk
+
+#: The parts that get their own crop (refiner, discriminator, crop loss), in this order.
+CROP_PARTS = ("face", "left_hand", "right_hand")
+
+
+def to_tensor(frames: np.ndarray) -> torch.Tensor:
+    """uint8 ``[..., H, W, 3]`` -> float ``[..., 3, H, W]`` in -1..1."""
+    t = torch.from_numpy(np.ascontiguousarray(frames)).float()
+    return (t / 127.5 - 1.0).movedim(-1, -3)
+
+
+def to_frames(images: torch.Tensor) -> np.ndarray:
+    """float ``[..., 3, H, W]`` in -1..1 -> uint8 ``[..., H, W, 3]``."""
+    x = ((images.detach().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
+    return x.movedim(-3, -1).cpu().numpy()
+
+
+# ---------------------------------------------------------------------------- placement
+
+
+def placement_of(keypoints_px: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
+    """(neck x, neck y, shoulder width) in pixels: the median over frames where both
+    shoulders were found (how a signer stands in their video)."""
+    kp = np.asarray(keypoints_px, np.float64)
+    m = np.asarray(mask, bool)
+    ok = m[:, sk.R_SHOULDER] & m[:, sk.L_SHOULDER]
+    if not ok.any():
+        raise ValueError("no frame with both shoulders: cannot place the signer")
+    neck = (kp[ok, sk.R_SHOULDER] + kp[ok, sk.L_SHOULDER]) / 2
+    width = np.linalg.norm(kp[ok, sk.R_SHOULDER] - kp[ok, sk.L_SHOULDER], axis=-1)
+    x, y = np.median(neck, axis=0)
+    return float(x), float(y), float(np.median(width))
+
+
+def place(keypoints: np.ndarray, placement: Sequence[float]) -> np.ndarray:
+    """Normalised keypoints (neck 0, shoulder width 1) -> pixels, by a ``placement_of``."""
+    x, y, width = placement
+    return np.asarray(keypoints, np.float32) * np.float32(width) + np.array([x, y], np.float32)
+
+
+def draw_sticks(keypoints_px: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    """Stick figures ``[T, size, size, 3]`` of keypoints already in pixels of the ``size``
+    frame (:func:`.stickfigure.draw_stick_figure` with line widths for that size)."""
+    from sign_pipeline.pose2video.placement import FRAME_SIZE
+    from sign_pipeline.pose2video.stickfigure import draw_stick_figure
+
+    px = np.asarray(keypoints_px, np.float32) * np.float32(FRAME_SIZE / size)
+    return draw_stick_figure(px, mask, pixel=True, size=size)
+
+
+def crop_corners(
+    keypoints_px: np.ndarray, mask: np.ndarray, sizes: Sequence[int], frame: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-left corners int ``[T, 3, 2]`` (x, y) of fixed-size square crops centred on the
+    face and each hand (:data:`CROP_PARTS`, ``sizes`` one per part), kept inside the frame,
+    and whether the part exists ``[T, 3]`` (a hand needs its wrist or a finger point)."""
+    kp = np.asarray(keypoints_px, np.float32)
+    m = np.asarray(mask, bool)
+    corners = np.zeros((len(kp), len(CROP_PARTS), 2), np.int64)
+    present = np.zeros((len(kp), len(CROP_PARTS)), bool)
+    for j, (part, size) in enumerate(zip(CROP_PARTS, sizes, strict=True)):
+        block = sk.BLOCKS[part]
+        pm = m[:, block]
+        present[:, j] = pm.any(axis=1)
+        count = np.maximum(pm.sum(axis=1, keepdims=True), 1)
+        centre = (kp[:, block] * pm[..., None]).sum(axis=1) / count
+        corners[:, j] = np.clip(np.round(centre - size / 2), 0, frame - size)
+    return corners, present
+
+
+def take_crops(images: torch.Tensor, corners: torch.Tensor, part: int, size: int) -> torch.Tensor:
+    """``[B, C, size, size]`` crops of ``images`` ``[B, C, H, W]`` at ``corners[:, part]``."""
+    return torch.stack(
+        [img[:, y : y + size, x : x + size]
+         for img, (x, y) in zip(images, corners[:, part].tolist(), strict=True)]
+    )  # fmt: skip
+
+
+def paste_crops(
+    images: torch.Tensor,
+    crops: torch.Tensor,
+    corners: torch.Tensor,
+    part: int,
+    present: torch.Tensor,
+) -> torch.Tensor:
+    """``images`` with each present crop written back at its corner (differentiable)."""
+    size = crops.shape[-1]
+    out = []
+    for img, crop, (x, y), ok in zip(images, crops, corners[:, part].tolist(),
+                                     present[:, part].tolist(), strict=True):  # fmt: skip
+        if ok:
+            h, w = img.shape[-2:]
+            pad = (x, w - x - size, y, h - y - size)
+            inside = torch.zeros_like(img[:1])
+            inside[:, y : y + size, x : x + size] = 1.0
+            img = img * (1 - inside) + F.pad(crop, pad)
+        out.append(img)
+    return torch.stack(out)
+
+
+# ---------------------------------------------------------------------------- losses
+
+
+def _gauss(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    x = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    return g / g.sum()
+
+
+def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Per-image SSIM ``[B]`` of images in -1..1 (Gaussian window 11, sigma 1.5, as the
+    evaluation's torchmetrics SSIM; valid region only), differentiable."""
+    g = _gauss().to(a)
+    c = a.shape[1]
+    wx = g.view(1, 1, 1, -1).repeat(c, 1, 1, 1)
+    wy = g.view(1, 1, -1, 1).repeat(c, 1, 1, 1)
+
+    def blur(x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(F.conv2d(x, wx, groups=c), wy, groups=c)
+
+    x, y = (a + 1) / 2, (b + 1) / 2
+    c1, c2 = 0.01**2, 0.03**2
+    mx, my = blur(x), blur(y)
+    sxx = blur(x * x) - mx * mx
+    syy = blur(y * y) - my * my
+    sxy = blur(x * y) - mx * my
+    s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
+    return s.flatten(1).mean(1)
+
+
+def lsgan(outputs: list[list[torch.Tensor]], real: bool) -> torch.Tensor:
+    """LSGAN loss over every discriminator's final map: (D - 1)^2 for real, D^2 for fake."""
+    target = 1.0 if real else 0.0
+    return sum(((feats[-1] - target) ** 2).mean() for feats in outputs) / len(outputs)
+
+
+def feature_matching(
+    fake: list[list[torch.Tensor]], real: list[list[torch.Tensor]]
+) -> torch.Tensor:
+    """L1 between the discriminators' inner features on fake and (detached) real input."""
+    total, count = 0.0, 0
+    for f_feats, r_feats in zip(fake, real, strict=True):
+        for f, r in zip(f_feats[:-1], r_feats[:-1], strict=True):
+            total = total + F.l1_loss(f, r.detach())
+            count += 1
+    return total / max(count, 1)
+
+
+# ---------------------------------------------------------------------------- discriminators
+
+
+class PatchDiscriminator(nn.Module):
+    """A PatchGAN: strided 4x4 convolutions, LeakyReLU, instance norm after the first; every
+    layer's output is kept (for feature matching); the last is a map of real/fake scores."""
+
+    def __init__(self, in_channels: int, ndf: int = 32, layers: int = 3) -> None:
+        super().__init__()
+        blocks, ch = [], in_channels
+        for i in range(layers):
+            out = ndf * 2**i
+            norm = nn.InstanceNorm2d(out, affine=True) if i else nn.Identity()
+            blocks.append(nn.Sequential(nn.Conv2d(ch, out, 4, 2, 1), norm, nn.LeakyReLU(0.2)))
+            ch = out
+        blocks.append(nn.Sequential(nn.Conv2d(ch, ch, 3, 1, 1), nn.InstanceNorm2d(ch, affine=True),
+                                    nn.LeakyReLU(0.2)))  # fmt: skip
+        blocks.append(nn.Conv2d(ch, 1, 3, 1, 1))
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        feats = []
+        for block in self.blocks:
+            x = block(x)
+            feats.append(x)
+        return feats
+
+
+class MultiscaleDiscriminator(nn.Module):
+    """``scales`` patch discriminators on the input at full, 1/2, 1/4... resolution."""
+
+    def __init__(self, in_channels: int, ndf: int = 32, scales: int = 2, layers: int = 3) -> None:
+        super().__init__()
+        self.nets = nn.ModuleList(
+            PatchDiscriminator(in_channels, ndf, layers) for _ in range(scales)
+        )
+
+    def forward(self, x: torch.Tensor) -> list[list[torch.Tensor]]:
+        out = []
+        for i, net in enumerate(self.nets):
+            if i:
+                x = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
+            out.append(net(x))
+        return out
+
+
+__all__ = [
+    "CROP_PARTS",
+    "MultiscaleDiscriminator",
+    "PatchDiscriminator",
+    "crop_corners",
+    "draw_sticks",
+    "feature_matching",
+    "lsgan",
+    "paste_crops",
+    "place",
+    "placement_of",
+    "ssim",
+    "take_crops",
+    "to_frames",
+    "to_tensor",
+]

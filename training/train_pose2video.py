@@ -1,0 +1,549 @@
+"""Train a learned pose-to-video backend (stick figure + signer -> frames) on video pairs.
+
+    python -m training.train_pose2video --backend edn --data data/prepared_video \
+        --out checkpoints/edn [--steps 20000] [--max-minutes 90] [--batch 4]
+    python -m training.train_pose2video --backend edn --videos my_videos/ \
+        --out checkpoints/edn_signers/me [--init-from checkpoints/edn]
+    torchrun --nproc_per_node 2 -m training.train_pose2video --backend edn ...
+
+Training pairs are a prepared dataset's clips that have a video (``video`` + ``trim`` in the
+manifest; ``python -m training.prepare`` records them): the clip's own keypoints, with
+their detection noise and dropped hands, drawn as a stick figure in the video's pixels,
+beside the video frame they were found in. ``--videos DIR`` first prepares a person's own
+recordings through MediaPipe (into ``OUT/prepared``); a non-square video is cut to a square
+around the signer and scaled to the model's size. Frame triples (t-2, t-1, t) are read once
+into ``OUT/pairs`` (a uint8 memory map; reused while the data and size are the same).
+
+The backend is found by name in ``sign_pipeline/pose2video/`` and brings its model
+(``model_class``/``config_class``; the model offers ``make_discriminators()``,
+``generator_step(batch, disc, weights)`` and the discriminators ``loss(batch, fakes,
+sizes)``), so the StyleGAN2 backend trains with this command once its file exists.
+
+Every ``--eval-every`` steps it renders a few dev clip segments the way the app does (frame
+by frame from its own previous output, no real frame read), measures SSIM and PSNR against
+the real frames, saves ``samples/step_N.png`` (stick figure | output | real) and keeps the
+best model by dev SSIM in ``--out``. ``resume.pt`` (generator, discriminators, optimisers,
+step) is written every ``--save-minutes``: the same command continues an interrupted run.
+Curves go to ``losses.csv`` / ``losses.png``; ``training.json`` records the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sign_pipeline import metrics, registry
+from sign_pipeline import signers as signer_ids
+from sign_pipeline.pose2video import gan
+from training.dataset import data_origin, denormalized_keypoints, load_clip, load_manifest
+from training.loop import (
+    LossLog,
+    ResumeState,
+    cleanup_distributed,
+    mean_over_ranks,
+    progress,
+    seed_everything,
+    setup_distributed,
+)
+
+# ---------------------------------------------------------------------------- pairs
+
+
+class TrainingDataError(ValueError):
+    """Data that cannot give training pairs (no video, no person found...)."""
+
+
+def square_transform(px: np.ndarray, mask: np.ndarray, width: int, height: int, size: int):
+    """(x0, y0, side, scale): the square of the video kept (around the signer's neck, the
+    neck 40% down from its top) and the factor to ``size`` pixels."""
+    side = min(width, height)
+    ok = mask[:, [1, 2]].all(axis=1) if mask.shape[1] > 2 else np.zeros(len(mask), bool)
+    neck = (
+        np.median(px[ok][:, [1, 2]].mean(axis=1), axis=0) if ok.any() else (width / 2, height / 2)
+    )
+    x0 = int(np.clip(round(neck[0] - side / 2), 0, width - side))
+    y0 = int(np.clip(round(neck[1] - 0.4 * side), 0, height - side))
+    return x0, y0, side, size / side
+
+
+def read_frames(path: str, wanted: list[int]) -> dict[int, np.ndarray]:
+    """The RGB frames with the given indices of a video (decoded in order, once)."""
+    import imageio.v2 as imageio
+
+    want, out = set(wanted), {}
+    reader = imageio.get_reader(path)
+    try:
+        for i, frame in enumerate(reader):
+            if i in want:
+                out[i] = np.asarray(frame)[..., :3]
+            if i >= max(want):
+                break
+    finally:
+        reader.close()
+    return out
+
+
+def clip_triples(args: tuple) -> dict | None:
+    """``per_clip`` frame triples (t-2, t-1, t) of one clip: frames resized to ``size``,
+    keypoints in the same pixels, mask, signer id. None when the video is unreadable."""
+    import cv2
+
+    data, record, per_clip, size, seed = args
+    clip = load_clip(data, record["clip_id"])
+    kp, mask = denormalized_keypoints(clip), clip["mask"]
+    n = len(kp)
+    if n < 3:
+        return None
+    rng = np.random.default_rng([seed, n, len(record["clip_id"])])
+    ends = rng.choice(np.arange(2, n), size=min(per_clip, n - 2), replace=False)
+    step = float(record.get("source_fps") or clip["fps"]) / float(clip["fps"])
+    first = int(record["trim"][0])
+    index = {t: int(round(first + t * step)) for e in ends for t in (e - 2, e - 1, e)}
+    try:
+        frames = read_frames(record["video"], sorted(set(index.values())))
+    except Exception:  # an unreadable video: the clip gives no pairs
+        return None
+    if not frames:
+        return None
+    height, width = next(iter(frames.values())).shape[:2]
+    x0, y0, _, scale = square_transform(kp, mask, width, height, size)
+    px = ((kp - np.array([x0, y0], np.float32)) * scale).astype(np.float32)
+    px[~mask] = 0.0
+    out_frames, out_kp, out_mask = [], [], []
+    for e in ends:
+        ts = (e - 2, e - 1, e)
+        if any(index[t] not in frames for t in ts):
+            continue
+        crops = []
+        for t in ts:
+            f = frames[index[t]]
+            side = min(width, height)
+            f = f[y0 : y0 + side, x0 : x0 + side]
+            if f.shape[0] != size:
+                f = cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA)
+            crops.append(f)
+        out_frames.append(np.stack(crops))
+        out_kp.append(px[list(ts)])
+        out_mask.append(mask[list(ts)])
+    if not out_frames:
+        return None
+    return {
+        "frames": np.stack(out_frames),
+        "keypoints": np.stack(out_kp),
+        "mask": np.stack(out_mask),
+        "signer": int(clip["signer_index"]) + 1,
+    }
+
+
+class Pairs:
+    """Frame triples in ``folder`` (``frames.u8`` memory map + ``pairs.npz``), built once."""
+
+    def __init__(self, folder: Path) -> None:
+        meta = np.load(folder / "pairs.npz")
+        self.keypoints = meta["keypoints"]
+        self.mask = meta["mask"]
+        self.signers = meta["signers"]
+        self.size = int(meta["size"])
+        self.frames = np.memmap(folder / "frames.u8", np.uint8, "r",
+                                shape=(len(self.signers), 3, self.size, self.size, 3))  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.signers)
+
+    @staticmethod
+    def build(
+        data: Path,
+        records: list[dict],
+        folder: Path,
+        size: int,
+        per_clip: int,
+        workers: int,
+        seed: int = 0,
+    ) -> Pairs:
+        """Read the triples of ``records`` into ``folder`` (reused when it matches)."""
+        key = {"data": str(data.resolve()), "clips": sorted(r["clip_id"] for r in records),
+               "size": size, "per_clip": per_clip, "seed": seed}  # fmt: skip
+        stamp = folder / "source.json"
+        if stamp.is_file() and json.loads(stamp.read_text("utf-8")) == key:
+            return Pairs(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        jobs = [(data, r, per_clip, size, seed) for r in records]
+        results = []
+        if workers > 1:
+            with Pool(workers) as pool:
+                it = pool.imap(clip_triples, jobs, chunksize=4)
+                results = list(progress(it, total=len(jobs), desc="reading video frames"))
+        else:
+            results = [clip_triples(j) for j in progress(jobs, desc="reading video frames")]
+        results = [r for r in results if r is not None]
+        if not results:
+            raise TrainingDataError("no clip gave frame pairs (are the videos readable?)")
+        total = sum(len(r["frames"]) for r in results)
+        frames = np.memmap(folder / "frames.u8", np.uint8, "w+", shape=(total, 3, size, size, 3))
+        a = 0
+        for r in results:
+            frames[a : a + len(r["frames"])] = r["frames"]
+            a += len(r["frames"])
+        frames.flush()
+        np.savez(
+            folder / "pairs.npz",
+            keypoints=np.concatenate([r["keypoints"] for r in results]),
+            mask=np.concatenate([r["mask"] for r in results]),
+            signers=np.concatenate([[r["signer"]] * len(r["frames"]) for r in results]),
+            size=size,
+        )
+        stamp.write_text(json.dumps(key), "utf-8")
+        return Pairs(folder)
+
+    def batch(self, rows: np.ndarray, crop_sizes, blank_rate: float, rng) -> dict:
+        """A training batch of triples ``rows`` (stick figures drawn now)."""
+        kp, m = self.keypoints[rows][:, 1:], self.mask[rows][:, 1:]  # frames t-1, t
+        sticks = gan.draw_sticks(
+            kp.reshape(-1, *kp.shape[2:]), m.reshape(-1, m.shape[-1]), self.size
+        )
+        corners, present = gan.crop_corners(kp.reshape(-1, *kp.shape[2:]),
+                                            m.reshape(-1, m.shape[-1]), crop_sizes, self.size)  # fmt: skip
+        b = len(rows)
+        onehot = np.stack([signer_ids.onehot(int(s)) for s in self.signers[rows]])
+        return {
+            "sticks": gan.to_tensor(sticks.reshape(b, 2, *sticks.shape[1:])),
+            "real": gan.to_tensor(np.asarray(self.frames[rows])),
+            "onehot": torch.from_numpy(onehot),
+            "corners": torch.from_numpy(corners.reshape(b, 2, *corners.shape[1:])),
+            "present": torch.from_numpy(present.reshape(b, 2, -1)),
+            "blank_prev": torch.from_numpy(rng.random(b) < blank_rate),
+        }
+
+
+def signer_placements(pairs: Pairs) -> dict[str, list[float]]:
+    """Where each signer stands in the frames: :func:`gan.placement_of` over their triples."""
+    out = {}
+    for s in np.unique(pairs.signers):
+        rows = pairs.signers == s
+        out[str(int(s))] = list(gan.placement_of(pairs.keypoints[rows].reshape(-1, 127, 2),
+                                                 pairs.mask[rows].reshape(-1, 127)))  # fmt: skip
+    return out
+
+
+# ---------------------------------------------------------------------------- dev
+
+
+def dev_segments(data: Path, records: list[dict], count: int, frames: int, size: int) -> list[dict]:
+    """``count`` dev clip segments of ``frames`` frames: normalised keypoints, mask, signer,
+    the real frames (for SSIM/PSNR) and the keypoints in their pixels (for the grids)."""
+    out = []
+    for r in records:
+        if len(out) >= count:
+            break
+        clip = load_clip(data, r["clip_id"])
+        n = len(clip["keypoints"])
+        a = max(0, n // 2 - frames // 2)
+        step = float(r.get("source_fps") or clip["fps"]) / float(clip["fps"])
+        idx = [int(round(r["trim"][0] + t * step)) for t in range(a, min(n, a + frames))]
+        try:
+            video = read_frames(r["video"], idx)
+        except Exception:
+            continue
+        if len(video) != len(idx):
+            continue
+        import cv2
+
+        kp_px = denormalized_keypoints(clip)
+        height, width = video[idx[0]].shape[:2]
+        x0, y0, side, scale = square_transform(kp_px, clip["mask"], width, height, size)
+        real = np.stack([cv2.resize(video[i][y0 : y0 + side, x0 : x0 + side], (size, size),
+                                    interpolation=cv2.INTER_AREA) for i in idx])  # fmt: skip
+        sl = slice(a, a + len(idx))
+        out.append({
+            "keypoints": clip["keypoints"][sl], "mask": clip["mask"][sl],
+            "signer": int(clip["signer_index"]) + 1, "real": real,
+            "px": ((kp_px[sl] - np.array([x0, y0], np.float32)) * scale).astype(np.float32),
+        })  # fmt: skip
+    return out
+
+
+def evaluate_dev(backend, segments: list[dict]) -> tuple[dict[str, float], list[np.ndarray]]:
+    """Dev SSIM/PSNR of the backend's rendering (as the app renders) and the frames."""
+    ssims, psnrs, outputs = [], [], []
+    for seg in segments:
+        pred = backend.draw(seg["keypoints"], seg["mask"], seg["signer"])
+        outputs.append(pred)
+        ssims.append(metrics.ssim(pred, seg["real"]))
+        psnrs.append(metrics.psnr(pred, seg["real"]))
+    return {"dev_ssim": float(np.mean(ssims)), "dev_psnr": float(np.mean(psnrs))}, outputs
+
+
+def save_grid(path: Path, segments: list[dict], outputs: list[np.ndarray], size: int) -> None:
+    """One row per dev segment (its middle frame): stick figure | output | real."""
+    from PIL import Image
+
+    rows = []
+    for seg, pred in zip(segments, outputs, strict=True):
+        t = len(pred) // 2
+        stick = gan.draw_sticks(seg["px"][t : t + 1], seg["mask"][t : t + 1], size)[0]
+        rows.append(np.concatenate([stick, pred[t], seg["real"][t]], axis=1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.concatenate(rows, axis=0)).save(path)
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def average_gradients(module: torch.nn.Module, dist) -> None:
+    """Mean of the gradients over the torchrun processes (no-op for one process)."""
+    if not dist.distributed:
+        return
+    for p in module.parameters():
+        if p.grad is not None:
+            torch.distributed.all_reduce(p.grad)
+            p.grad /= dist.world_size
+
+
+def broadcast_parameters(module: torch.nn.Module, dist) -> None:
+    if dist.distributed:
+        for t in [*module.parameters(), *module.buffers()]:
+            torch.distributed.broadcast(t.data, 0)
+
+
+def prepare_videos(videos: Path, out: Path, workers: int) -> Path:
+    """Own recordings -> a prepared dataset in ``out/prepared`` (MediaPipe extraction)."""
+    from training.prepare import prepare
+
+    if not videos.exists():
+        raise TrainingDataError(f"--videos {videos}: no such file or folder")
+    target = out / "prepared"
+    try:
+        prepare(target, videos=[str(videos)], workers=workers, dev_frac=0.0, test_frac=0.0,
+                seed=0, progress=True, verbose=True)  # fmt: skip
+    except ValueError as exc:  # PrepareError: nothing usable, with each file's reason
+        raise TrainingDataError(
+            f"--videos {videos}: no video gave a signer (MediaPipe found no person with both "
+            f"shoulders, or no video was readable): {exc}"
+        ) from None
+    records = load_manifest(target)
+    usable = [r for r in records if r.get("video") and r.get("n_frames", 0) >= 3]
+    if not usable:
+        raise TrainingDataError(
+            f"--videos {videos}: no video gave a signer (no person with both shoulders "
+            "found by MediaPipe, or no readable video); see the prepare messages above"
+        )
+    return target
+
+
+def usable_records(data: Path, records: list[dict]) -> list[dict]:
+    """Records with a readable video file, a trim and at least 3 frames."""
+    return [r for r in records if r.get("video") and Path(r["video"]).is_file()
+            and r.get("trim") and r.get("n_frames", 0) >= 3]  # fmt: skip
+
+
+def train(args: argparse.Namespace) -> dict:
+    dist = setup_distributed()
+    seed_everything(args.seed, dist.rank)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = prepare_videos(Path(args.videos), out, args.workers) if args.videos else Path(args.data)
+    records = load_manifest(data)
+    train_records = usable_records(data, [r for r in records if r.get("split") == "train"])
+    dev_records = usable_records(data, [r for r in records if r.get("split") == "dev"])
+    if not train_records:  # own recordings: every clip trains; the dev check reuses them
+        train_records = usable_records(data, records)
+        dev_records = dev_records or train_records
+    if not train_records:
+        raise TrainingDataError(f"{data}: no clip with a readable video (manifest 'video')")
+    cls = registry.backend_class("pose2video", args.backend)
+    overrides = dict(kv.split("=", 1) for kv in args.set)
+    if args.init_from:
+        model = cls.model_class.load(args.init_from)
+        config = model.config
+    else:
+        config = cls.config_class(**{k: json.loads(v) for k, v in overrides.items()})
+        model = None
+    if dist.is_main:  # one process reads the video; the others wait and open its files
+        Pairs.build(data, train_records, out / "pairs", config.size, args.pairs_per_clip,
+                    args.workers, args.seed)  # fmt: skip
+    if dist.distributed:
+        torch.distributed.barrier()
+    pairs = Pairs(out / "pairs")
+    placements = signer_placements(pairs)
+    origin, synthetic = data_origin(records)
+    # a model fine-tuned on own recordings is that person's checkpoint: only the new
+    # signers (it is loaded beside the shipped one); on more corpus data it keeps them all
+    keep = bool(args.init_from) and not args.videos
+    config.signers = sorted({int(s) for s in placements} | (set(config.signers) if keep else set()))
+    config.placements = {**(config.placements if keep else {}), **placements}
+    if args.videos:
+        config.signer_notes = {}
+    if args.videos:
+        config.signer_notes = {**config.signer_notes,
+                               **{s: f"own recording ({Path(args.videos).name})" for s in placements}}  # fmt: skip
+    config.trained_on, config.synthetic = origin, synthetic
+    if model is None:
+        model = cls.model_class(config)
+    model.train()
+    disc = model.make_discriminators(args.ndf)
+    broadcast_parameters(model, dist)
+    broadcast_parameters(disc, dist)
+    opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    resume = ResumeState(out)
+    state = resume.load()
+    step, best, seconds = 0, -1.0, 0.0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        disc.load_state_dict(state["disc"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        step, best, seconds = state["step"], state["best"], state.get("seconds", 0.0)
+        if dist.is_main:
+            print(f"resuming at step {step} (best dev SSIM {best:.4f})", flush=True)
+    weights = {"l1": args.l1, "ssim": args.ssim, "crop_l1": args.crop_l1, "feat": args.feat,
+               "gan": args.gan, "temporal": args.gan, "face_gan": args.gan, "hand_gan": args.gan}  # fmt: skip
+    segments = dev_segments(data, dev_records, args.dev_clips, args.dev_frames, config.size)
+    log = LossLog(out)
+    rng = np.random.default_rng([args.seed, dist.rank, step])
+    start, last_save = time.time(), time.time()
+    sums: dict[str, list[float]] = {}
+    bar = progress(range(step, args.steps), dist, initial=step, total=args.steps, desc="steps")
+    for step in bar:
+        rows = rng.choice(len(pairs), size=args.batch, replace=False)
+        batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng)
+        disc.requires_grad_(False)
+        g_loss, g_parts, fakes = model.generator_step(batch, disc, weights)
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        average_gradients(model, dist)
+        opt_g.step()
+        disc.requires_grad_(True)
+        d_loss, d_parts = disc.loss(batch, fakes, config.crop_sizes)
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        average_gradients(disc, dist)
+        opt_d.step()
+        for k, v in {**{f"train_g_{k}": v for k, v in g_parts.items()},
+                     **{f"train_d_{k}": v for k, v in d_parts.items()}}.items():  # fmt: skip
+            sums.setdefault(k, []).append(v)
+        done = step + 1
+        elapsed = seconds + time.time() - start
+        last = done >= args.steps or (args.max_minutes and elapsed > 60 * args.max_minutes)
+        if done % args.eval_every == 0 or last:
+            model.eval()
+            backend = cls(model)
+            metrics_dev, outputs = evaluate_dev(backend, segments) if segments else ({}, [])
+            model.train()
+            row = {k: mean_over_ranks(float(np.mean(v)), dist) for k, v in sums.items()}
+            sums = {}
+            row.update(metrics_dev)
+            if dist.is_main:
+                log.log(done, **row)
+                log.plot()
+                if outputs:
+                    save_grid(
+                        out / "samples" / f"step_{done:06d}.png", segments, outputs, config.size
+                    )
+                score = metrics_dev.get("dev_ssim", 0.0)
+                if score > best:
+                    best = score
+                    model.save_pretrained(out)
+                print(f"step {done}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items()
+                                                  if k.startswith("dev") or k == "train_g_l1"),
+                      flush=True)  # fmt: skip
+        if dist.is_main and (time.time() - last_save > 60 * args.save_minutes or last):
+            resume.save(model=model.state_dict(), disc=disc.state_dict(),
+                        opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), step=done,
+                        best=best, seconds=elapsed)  # fmt: skip
+            last_save = time.time()
+        if last:
+            break
+    summary = {
+        "backend": args.backend,
+        "command": "python -m training.train_pose2video " + " ".join(sys.argv[1:]),
+        "data": str(data),
+        "trained_on": origin,
+        "steps": done,
+        "batch": args.batch,
+        "pairs": len(pairs),
+        "minutes": round(elapsed / 60, 1),
+        "best_dev_ssim": best,
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+        "config": {
+            k: getattr(config, k)
+            for k in ("size", "ngf", "n_blocks", "refine_channels")
+            if hasattr(config, k)
+        },  # fmt: skip
+    }
+    if dist.distributed:  # the averaged gradients kept every process's weights equal
+        total = torch.stack([p.detach().double().sum() for p in model.parameters()]).sum()
+        sums_all = [torch.zeros_like(total) for _ in range(dist.world_size)]
+        torch.distributed.all_gather(sums_all, total)
+        summary["processes"] = dist.world_size
+        summary["processes_in_step"] = all(x.item() == total.item() for x in sums_all)
+    if dist.is_main:
+        if best < 0:  # no dev check ran: keep the last model
+            model.save_pretrained(out)
+        (out / "training.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False), "utf-8"
+        )
+    cleanup_distributed()
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap.add_argument("--backend", required=True, help="pose-to-video backend (edn)")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", help="a prepared dataset whose manifest lists videos")
+    src.add_argument("--videos", help="own recordings (a video or a folder): prepared first")
+    ap.add_argument("--out", required=True, help="checkpoint folder (also resume state, curves)")
+    ap.add_argument("--init-from", help="start from this checkpoint (fine-tune)")
+    ap.add_argument("--steps", type=int, default=20000)
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop after this much training")
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--ndf", type=int, default=24, help="discriminator width")
+    ap.add_argument("--pairs-per-clip", type=int, default=3)
+    ap.add_argument(
+        "--blank-rate",
+        type=float,
+        default=0.1,
+        help="share of steps whose previous frame is blank (the first frame)",
+    )
+    ap.add_argument("--l1", type=float, default=10.0)
+    ap.add_argument("--ssim", type=float, default=5.0)
+    ap.add_argument("--crop-l1", type=float, default=10.0)
+    ap.add_argument("--feat", type=float, default=5.0)
+    ap.add_argument("--gan", type=float, default=1.0)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--dev-clips", type=int, default=3)
+    ap.add_argument("--dev-frames", type=int, default=8)
+    ap.add_argument("--save-minutes", type=float, default=5.0)
+    ap.add_argument("--workers", type=int, default=2, help="processes reading video frames")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="model config value (JSON), e.g. --set ngf=16",
+    )
+    args = ap.parse_args(argv)
+    try:
+        train(args)
+    except (TrainingDataError, ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
