@@ -29,6 +29,7 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
+import numpy as np  # noqa: E402
 from gradio.data_classes import FileData  # noqa: E402
 
 from sign_pipeline import compare as cmp  # noqa: E402
@@ -583,6 +584,7 @@ def build(
     def run_page(text, signer_label, t2p, p2v, speed):
         """Stream the result to the page; bad input becomes a message, never a crash."""
         started = time.perf_counter()
+        drawn, shown_frames = [], 0  # a slow backend's pieces, and how many frames are shown
         try:
             text = _validate_text(text)
             out_dir = _new_run_dir()
@@ -602,7 +604,6 @@ def build(
                         status: "Glosses ready — generating the signing…",
                         gloss_box: _gloss_html(res),
                         sign_video: None,
-                        sign_stream: gr.update(value=None, visible=False),
                         attention_img: gr.update(value=None, visible=False),
                         downloads: gr.update(value=None, visible=False),
                         timings: "",
@@ -621,21 +622,26 @@ def build(
                         shown[attention_img] = gr.update(value=str(png), visible=True)
                     yield shown
                 elif res.stage == "pose2video_chunk":
-                    # a slow backend: each piece plays as soon as it is drawn
-                    a, n = res.chunk_start, len(res.chunk)
-                    piece = render.side_by_side(res.skeleton_frames[a : a + n], res.chunk)
-                    path = render.write_mp4(piece, out_dir / f"stream_{a:05d}.ts", res.fps,
-                                            preset="ultrafast")  # fmt: skip
-                    yield {
-                        status: f"Drawing the signer — {a + n} of {res.n_frames} frames…",
-                        sign_stream: gr.update(value=str(path), visible=True),
-                    }
+                    # a slow backend: what is drawn so far plays at once, in the same player;
+                    # it grows each time it has doubled (a handful of quick re-encodes)
+                    drawn.append(res.chunk)
+                    done_frames = res.chunk_start + len(res.chunk)
+                    if done_frames >= 2 * shown_frames and done_frames < res.n_frames:
+                        frames = render.side_by_side(res.skeleton_frames[:done_frames],
+                                                     np.concatenate(drawn))  # fmt: skip
+                        path = render.write_mp4(frames, out_dir / f"drawn_{done_frames:05d}.mp4",
+                                                res.fps, preset="ultrafast")  # fmt: skip
+                        shown_frames = done_frames
+                        yield {
+                            status: f"Drawing the signer — {done_frames} of {res.n_frames} "
+                            "frames (playing what is drawn)…",
+                            sign_video: str(path),
+                        }
                 elif res.stage == "videos":
                     yield {
                         status: "Video ready — writing the downloads…",
                         gloss_box: _gloss_html(res),
                         sign_video: str(res.files["video"]),
-                        sign_stream: gr.update(visible=False),
                     }
                     t0 = time.perf_counter()
                     with _slots(p2v):
@@ -657,7 +663,6 @@ def build(
                 status: _error_html(str(_api_error("page", exc).message)),
                 gloss_box: "",
                 sign_video: None,
-                sign_stream: gr.update(value=None, visible=False),
                 attention_img: gr.update(value=None, visible=False),
                 downloads: gr.update(value=None, visible=False),
                 timings: "",
@@ -814,10 +819,6 @@ def build(
             sign_video = gr.Video(
                 label="Skeleton | signer", autoplay=True, loop=True, elem_id="sign_video"
             )
-            sign_stream = gr.Video(
-                label="Skeleton | signer, played as it is drawn (slower-than-real-time models)",
-                streaming=True, autoplay=True, visible=False, elem_id="sign_stream",
-            )  # fmt: skip
             gr.HTML('<div id="now-signing"></div>', elem_id="now-signing-box")
             attention_img = gr.Image(
                 label="Attention: which gloss each frame is signing (learned backends)",
@@ -862,7 +863,7 @@ def build(
             gr.Markdown(_readme_section("## Training on real data"))
 
         inputs = [text, signer, t2p, p2v, speed]
-        outputs = [status, gloss_box, sign_video, sign_stream, attention_img, downloads, timings]
+        outputs = [status, gloss_box, sign_video, attention_img, downloads, timings]
         light = {"concurrency_id": "light", "concurrency_limit": CONCURRENCY}
         # a click while a sentence is being signed runs once the current one is done
         for trigger in (go.click, text.submit):

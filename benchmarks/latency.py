@@ -11,9 +11,9 @@ mp4s, the ``.pose``, the OpenPose zip and the gloss JSON. Each run does what the
 as soon as the keypoints exist it encodes the skeleton alone as a quick preview ("preview
 ms"; "skeleton shown s" is when it can play). "first frame s" is when the first frame of
 the signer video can be shown (wall clock from the request): for a backend slower than real
-time (EDN) the page streams the video in pieces of ``app.STREAM_CHUNK`` frames, so it is
-when the first piece is encoded ("stream ms": encoding all pieces); for the others it is
-when the whole video is ready.
+time (EDN) the page shows what is drawn so far, re-encoded each time it has doubled (pieces
+of ``app.STREAM_CHUNK`` frames), so it is when the first piece plays ("stream ms": those
+encodes); for the others it is when the whole video is ready.
 
 ``--api URL`` measures the same sentences through a running server's ``translate``
 endpoint with gradio_client (one warm-up call not counted): wall time per answer, the
@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from sign_pipeline import render
 from sign_pipeline.gloss.examples import SHOWCASE as EXAMPLES
 from sign_pipeline.pipeline import SignPipeline, SignResult
@@ -40,10 +42,11 @@ STREAM_CHUNK = 15
 
 def page_run(pipe: SignPipeline, text: str, signer, out_dir: Path, files: str) -> SignResult:
     """One sentence as the page signs it: the skeleton preview mp4 once the keypoints
-    exist (timed as ``preview``), the signer streamed in pieces when the backend is slower
-    than real time (``stream``), then the side-by-side video. ``res.first_frame_s``: wall
+    exist (timed as ``preview``), what is drawn so far when the backend is slower than real
+    time (``stream``), then the side-by-side video. ``res.first_frame_s``: wall
     time until the first signer frame can play."""
     res, start, first = None, time.perf_counter(), None
+    drawn, shown = [], 0
     for res in pipe.stages(text, signer=signer, out_dir=out_dir, files=files,
                            stream=STREAM_CHUNK):  # fmt: skip
         t0 = time.perf_counter()
@@ -51,12 +54,16 @@ def page_run(pipe: SignPipeline, text: str, signer, out_dir: Path, files: str) -
             render.write_mp4(res.skeleton_frames, out_dir / "skeleton.mp4", res.fps,
                              preset="ultrafast")  # fmt: skip
             res.timings["preview"] = time.perf_counter() - t0
-        elif res.stage == "pose2video_chunk":
-            a, n = res.chunk_start, len(res.chunk)
-            piece = render.side_by_side(res.skeleton_frames[a : a + n], res.chunk)
-            render.write_mp4(piece, out_dir / f"stream_{a:05d}.ts", res.fps, preset="ultrafast")
+        elif res.stage == "pose2video_chunk":  # as the page: what is drawn, when doubled
+            drawn.append(res.chunk)
+            done = res.chunk_start + len(res.chunk)
+            if done >= 2 * shown and done < res.n_frames:
+                frames = render.side_by_side(res.skeleton_frames[:done], np.concatenate(drawn))
+                render.write_mp4(frames, out_dir / f"drawn_{done:05d}.mp4", res.fps,
+                                 preset="ultrafast")  # fmt: skip
+                shown = done
+                first = first or time.perf_counter() - start
             res.timings["stream"] = res.timings.get("stream", 0.0) + time.perf_counter() - t0
-            first = first or time.perf_counter() - start
         elif res.stage == "videos":
             first = first or time.perf_counter() - start
     res.first_frame_s = first
