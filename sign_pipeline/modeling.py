@@ -160,4 +160,10 @@ class SignPreTrainedModel(PreTrainedModel):
         except Exception as exc:  # corrupt weights, sizes that do not match the config
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CheckpointError(f"{path}: cannot load the weights ({first})") from None
+        # weights read from safetensors can sit at addresses the CPU kernels treat
+        # differently (other SIMD paths, last-bit differences); fresh copies compute exactly
+        # as the model that was saved
+        with torch.no_grad():
+            for t in [*model.parameters(), *model.buffers()]:
+                t.data = t.data.clone()
         return model.to(device).eval()

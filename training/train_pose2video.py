@@ -73,6 +73,14 @@ def square_transform(px: np.ndarray, mask: np.ndarray, width: int, height: int, 
     return x0, y0, side, size / side
 
 
+def square_frame(frame: np.ndarray, x0: int, y0: int, side: int, size: int) -> np.ndarray:
+    """The square of a video frame kept by :func:`square_transform`, at ``size`` pixels."""
+    import cv2
+
+    f = frame[y0 : y0 + side, x0 : x0 + side]
+    return f if f.shape[0] == size else cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA)
+
+
 def read_frames(path: str, wanted: list[int]) -> dict[int, np.ndarray]:
     """The RGB frames with the given indices of a video (decoded in order, once)."""
     import imageio.v2 as imageio
@@ -93,8 +101,6 @@ def read_frames(path: str, wanted: list[int]) -> dict[int, np.ndarray]:
 def clip_triples(args: tuple) -> dict | None:
     """``per_clip`` frame triples (t-2, t-1, t) of one clip: frames resized to ``size``,
     keypoints in the same pixels, mask, signer id. None when the video is unreadable."""
-    import cv2
-
     data, record, per_clip, size, seed = args
     clip = load_clip(data, record["clip_id"])
     kp, mask = denormalized_keypoints(clip), clip["mask"]
@@ -121,15 +127,9 @@ def clip_triples(args: tuple) -> dict | None:
         ts = (e - 2, e - 1, e)
         if any(index[t] not in frames for t in ts):
             continue
-        crops = []
-        for t in ts:
-            f = frames[index[t]]
-            side = min(width, height)
-            f = f[y0 : y0 + side, x0 : x0 + side]
-            if f.shape[0] != size:
-                f = cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA)
-            crops.append(f)
-        out_frames.append(np.stack(crops))
+        side = min(width, height)
+        out_frames.append(np.stack([square_frame(frames[index[t]], x0, y0, side, size)
+                                    for t in ts]))  # fmt: skip
         out_kp.append(px[list(ts)])
         out_mask.append(mask[list(ts)])
     if not out_frames:
@@ -253,13 +253,10 @@ def dev_segments(data: Path, records: list[dict], count: int, frames: int, size:
             continue
         if len(video) != len(idx):
             continue
-        import cv2
-
         kp_px = denormalized_keypoints(clip)
         height, width = video[idx[0]].shape[:2]
         x0, y0, side, scale = square_transform(kp_px, clip["mask"], width, height, size)
-        real = np.stack([cv2.resize(video[i][y0 : y0 + side, x0 : x0 + side], (size, size),
-                                    interpolation=cv2.INTER_AREA) for i in idx])  # fmt: skip
+        real = np.stack([square_frame(video[i], x0, y0, side, size) for i in idx])
         sl = slice(a, a + len(idx))
         out.append({
             "keypoints": clip["keypoints"][sl], "mask": clip["mask"][sl],

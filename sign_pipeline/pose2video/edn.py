@@ -396,9 +396,6 @@ class EDN(Pose2Video):
 
 def _load(path: Path) -> EDNModel:
     model = EDNModel.load(path, device="cpu")
-    with torch.no_grad():  # fresh copies compute exactly as the saved model (see text2pose)
-        for t in [*model.parameters(), *model.buffers()]:
-            t.data = t.data.clone()
     if not model.config.placements:
         raise CheckpointError(f"{path}: no signer placements in config.json")
     return model

@@ -201,14 +201,7 @@ class LearnedText2Pose(Text2Pose):
 
     @classmethod
     def from_pretrained(cls, path: str | Path) -> LearnedText2Pose:
-        model = cls.model_class.load(path, device="cpu")
-        # weights read from safetensors can sit at addresses the CPU kernels treat
-        # differently (other SIMD paths, last-bit differences); fresh copies compute exactly
-        # as the model that was saved
-        with torch.no_grad():
-            for t in [*model.parameters(), *model.buffers()]:
-                t.data = t.data.clone()
-        return cls(model)
+        return cls(cls.model_class.load(path, device="cpu"))
 
     def save_pretrained(self, path: str | Path) -> Path:
         self.model.save_pretrained(path)
