@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -25,6 +27,14 @@ def _start(checkpoints: str | None) -> None:
     """In each new worker: one torch thread (the processes share the cores) and the
     pipeline with its default backends loaded."""
     global _PIPE
+    parent = os.getppid()
+
+    def leave_with_the_server() -> None:  # a pool worker outlives a killed server otherwise
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=leave_with_the_server, daemon=True).start()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
 
