@@ -1,5 +1,5 @@
-"""Milliseconds per 256 x 256 frame of EDN generator sizes (the speed half of its
-speed/quality table), and of the installed pose-to-video backends.
+"""Milliseconds per 256 x 256 frame of EDN and StyleGAN2 generator sizes (the speed half of
+their speed/quality tables), and of the installed pose-to-video backends.
 
 ``python -m benchmarks.pose2video_speed [--repeats 5] [--threads 2]`` renders one sentence's
 keypoints (the shipped lexicon backend, 30 frames) frame by frame as the app does, and
@@ -19,11 +19,19 @@ import torch
 from sign_pipeline import registry
 from sign_pipeline.gloss import text_to_gloss
 from sign_pipeline.pose2video.edn import EDN, EDNConfig, EDNModel
+from sign_pipeline.pose2video.stylegan2 import StyleGAN2, StyleGAN2Config, StyleGAN2Model
 from sign_pipeline.text2pose.base import GlossInput
 
 SENTENCE = "서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?"
 #: (ngf, residual blocks, refiner channels) tried for EDN; the shipped size is in its config.
 SIZES = [(16, 4, 16), (24, 4, 24), (24, 6, 24), (32, 6, 32)]
+#: Synthesis channels 8 x 8 ... 256 x 256 tried for StyleGAN2 (the shipped one is the second).
+STYLEGAN2_SIZES = [
+    [96, 96, 64, 48, 24, 12],
+    [128, 128, 96, 64, 32, 16],
+    [192, 192, 128, 96, 48, 24],
+]
+PLACEMENT = {"1": [128.0, 110.0, 78.0]}
 
 
 def _ms_per_frame(backend, kp, mask, signer: int, repeats: int) -> float:
@@ -50,11 +58,19 @@ def main() -> None:
     print("|---|---|---|")
     for ngf, blocks, refine in SIZES:
         cfg = EDNConfig(ngf=ngf, n_blocks=blocks, refine_channels=refine, signers=[1],
-                        placements={"1": [128.0, 110.0, 78.0]})  # fmt: skip
+                        placements=PLACEMENT)  # fmt: skip
         model = EDNModel(cfg).eval()
         params = sum(p.numel() for p in model.parameters()) / 1e6
         ms = _ms_per_frame(EDN(model), kp, mask, 1, args.repeats)
         print(f"| {ngf}, {blocks}, {refine} | {params:.2f} M | {ms:.1f} |")
+    print("\n| StyleGAN2 synthesis channels (8 ... 256 px) | parameters | ms/frame |")
+    print("|---|---|---|")
+    for channels in STYLEGAN2_SIZES:
+        cfg = StyleGAN2Config(channels=channels, signers=[1], placements=PLACEMENT)
+        model = StyleGAN2Model(cfg).eval()
+        params = sum(p.numel() for p in model.parameters()) / 1e6
+        ms = _ms_per_frame(StyleGAN2(model), kp, mask, 1, args.repeats)
+        print(f"| {', '.join(map(str, channels))} | {params:.2f} M | {ms:.1f} |")
     print("\n| installed backend | ms/frame |")
     print("|---|---|")
     for name in registry.available("pose2video"):

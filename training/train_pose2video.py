@@ -4,6 +4,8 @@
         --out checkpoints/edn [--steps 20000] [--max-minutes 90] [--batch 4]
     python -m training.train_pose2video --backend edn --videos my_videos/ \
         --out checkpoints/edn_signers/me [--init-from checkpoints/edn]
+    python -m training.train_pose2video --backend stylegan2 --data data/prepared_video \
+        --out data/sg2_run --device cuda --batch 32 [--pairs data/sg2_run/pairs]
     torchrun --nproc_per_node 2 -m training.train_pose2video --backend edn ...
 
 Training pairs are a prepared dataset's clips that have a video (``video`` + ``trim`` in the
@@ -17,7 +19,9 @@ into ``OUT/pairs`` (a uint8 memory map; reused while the data and size are the s
 The backend is found by name in ``sign_pipeline/pose2video/`` and brings its model
 (``model_class``/``config_class``; the model offers ``make_discriminators()``,
 ``generator_step(batch, disc, weights)`` and the discriminators ``loss(batch, fakes,
-sizes)``), so the StyleGAN2 backend trains with this command once its file exists.
+sizes)``): "edn" and "stylegan2" train with this command. ``--device cuda`` trains on a GPU
+(the pairs and stick figures are copied into its memory once); ``--pairs DIR`` trains from
+pairs read earlier (on another machine, say) without the videos.
 
 Every ``--eval-every`` steps it renders a few dev clip segments the way the app does (frame
 by frame from its own previous output, no real frame read), measures SSIM and PSNR against
@@ -153,6 +157,9 @@ class Pairs:
         self.size = int(meta["size"])
         self.frames = np.memmap(folder / "frames.u8", np.uint8, "r",
                                 shape=(len(self.signers), 3, self.size, self.size, 3))  # fmt: skip
+        self.folder = folder
+        self.sticks: np.ndarray | None = None
+        self.on_device: dict[str, torch.Tensor] = {}
 
     def __len__(self) -> int:
         return len(self.signers)
@@ -202,24 +209,72 @@ class Pairs:
         stamp.write_text(json.dumps(key), "utf-8")
         return Pairs(folder)
 
-    def batch(self, rows: np.ndarray, crop_sizes, blank_rate: float, rng) -> dict:
-        """A training batch of triples ``rows`` (stick figures drawn now)."""
+    def draw_sticks(self, workers: int = 1) -> None:
+        """The stick figures of frames t-1 and t of every triple, drawn once into
+        ``sticks.u8`` (a memory map beside the frames) so batches only read them."""
+        path = self.folder / "sticks.u8"
+        shape = (len(self), 2, self.size, self.size, 3)
+        stamp = self.folder / "sticks.json"
+        if not (path.is_file() and stamp.is_file()
+                and json.loads(stamp.read_text("utf-8")) == list(shape)):  # fmt: skip
+            out = np.memmap(path, np.uint8, "w+", shape=shape)
+            jobs = [(self.keypoints[a : a + 64, 1:], self.mask[a : a + 64, 1:], self.size)
+                    for a in range(0, len(self), 64)]  # fmt: skip
+            if workers > 1:
+                with Pool(workers) as pool:
+                    drawn = list(progress(pool.imap(_draw_rows, jobs), total=len(jobs),
+                                          desc="drawing stick figures"))  # fmt: skip
+            else:
+                drawn = [_draw_rows(j) for j in progress(jobs, desc="drawing stick figures")]
+            out[:] = np.concatenate(drawn)
+            out.flush()
+            stamp.write_text(json.dumps(list(shape)), "utf-8")
+        self.sticks = np.memmap(path, np.uint8, "r", shape=shape)
+
+    def preload(self, device: torch.device) -> None:
+        """Frames and stick figures copied once into ``device`` memory (an accelerator's:
+        batches are then cut there, not read from disk and sent every step)."""
+        if self.sticks is None:
+            raise RuntimeError("draw_sticks() first")
+        # read-only memory maps: copied into writable arrays first (torch wants them)
+        self.on_device = {"frames": torch.from_numpy(np.array(self.frames)).to(device),
+                          "sticks": torch.from_numpy(np.array(self.sticks)).to(device)}  # fmt: skip
+
+    def _rows(self, name: str, rows: np.ndarray, device) -> torch.Tensor:
+        if name in self.on_device:
+            return self.on_device[name][torch.from_numpy(rows).to(self.on_device[name].device)]
+        return torch.from_numpy(np.asarray(getattr(self, name)[rows])).to(device)
+
+    def batch(self, rows: np.ndarray, crop_sizes, blank_rate: float, rng, device=None) -> dict:
+        """A training batch of triples ``rows`` on ``device``: stick figures and keypoints
+        (pixels) of frames t-1 and t, the three real frames, signer, crops."""
+        rows = np.sort(rows)  # memory-map reads in file order
         kp, m = self.keypoints[rows][:, 1:], self.mask[rows][:, 1:]  # frames t-1, t
-        sticks = gan.draw_sticks(
-            kp.reshape(-1, *kp.shape[2:]), m.reshape(-1, m.shape[-1]), self.size
-        )
+        if self.sticks is not None:
+            sticks = self._rows("sticks", rows, device)
+        else:
+            sticks = torch.from_numpy(_draw_rows((kp, m, self.size))).to(device)
         corners, present = gan.crop_corners(kp.reshape(-1, *kp.shape[2:]),
                                             m.reshape(-1, m.shape[-1]), crop_sizes, self.size)  # fmt: skip
         b = len(rows)
         onehot = np.stack([signer_ids.onehot(int(s)) for s in self.signers[rows]])
         return {
-            "sticks": gan.to_tensor(sticks.reshape(b, 2, *sticks.shape[1:])),
-            "real": gan.to_tensor(np.asarray(self.frames[rows])),
-            "onehot": torch.from_numpy(onehot),
+            "sticks": gan.to_tensor(sticks),
+            "real": gan.to_tensor(self._rows("frames", rows, device)),
+            "keypoints": torch.from_numpy(np.ascontiguousarray(kp)).to(device),
+            "mask": torch.from_numpy(np.ascontiguousarray(m)).to(device),
+            "onehot": torch.from_numpy(onehot).to(device),
             "corners": torch.from_numpy(corners.reshape(b, 2, *corners.shape[1:])),
-            "present": torch.from_numpy(present.reshape(b, 2, -1)),
-            "blank_prev": torch.from_numpy(rng.random(b) < blank_rate),
+            "present": torch.from_numpy(present.reshape(b, 2, -1)),  # crop places stay on CPU
+            "blank_prev": torch.from_numpy(rng.random(b) < blank_rate).to(device),
         }
+
+
+def _draw_rows(job: tuple) -> np.ndarray:
+    """Stick figures ``[B, 2, size, size, 3]`` of keypoints ``[B, 2, 127, 2]`` in pixels."""
+    kp, m, size = job
+    sticks = gan.draw_sticks(kp.reshape(-1, *kp.shape[2:]), m.reshape(-1, m.shape[-1]), size)
+    return sticks.reshape(len(kp), 2, *sticks.shape[1:])
 
 
 def signer_placements(pairs: Pairs) -> dict[str, list[float]]:
@@ -354,8 +409,12 @@ def train(args: argparse.Namespace) -> dict:
     if not train_records:  # own recordings: every clip trains; the dev check reuses them
         train_records = usable_records(data, records)
         dev_records = dev_records or train_records
-    if not train_records:
+    if not train_records and not args.pairs:
         raise TrainingDataError(f"{data}: no clip with a readable video (manifest 'video')")
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     cls = registry.backend_class("pose2video", args.backend)
     overrides = dict(kv.split("=", 1) for kv in args.set)
     if args.init_from:
@@ -364,12 +423,22 @@ def train(args: argparse.Namespace) -> dict:
     else:
         config = cls.config_class(**{k: json.loads(v) for k, v in overrides.items()})
         model = None
-    if dist.is_main:  # one process reads the video; the others wait and open its files
-        Pairs.build(data, train_records, out / "pairs", config.size, args.pairs_per_clip,
-                    args.workers, args.seed)  # fmt: skip
+    folder = Path(args.pairs) if args.pairs else out / "pairs"
+    if args.pairs and not (folder / "pairs.npz").is_file():
+        raise TrainingDataError(f"--pairs {folder}: no pairs.npz (not a pairs folder)")
+    if dist.is_main:  # one process reads the video and draws; the others wait for its files
+        pairs = Pairs(folder) if args.pairs else Pairs.build(
+            data, train_records, folder, config.size, args.pairs_per_clip, args.workers,
+            args.seed)  # fmt: skip
+        pairs.draw_sticks(args.workers)
     if dist.distributed:
         torch.distributed.barrier()
-    pairs = Pairs(out / "pairs")
+    pairs = Pairs(folder)
+    if pairs.size != config.size:
+        raise TrainingDataError(f"pairs in {folder} are {pairs.size} px, the model {config.size}")
+    pairs.draw_sticks(1)  # made above: opens them
+    if device.type != "cpu":
+        pairs.preload(device)
     placements = signer_placements(pairs)
     origin, synthetic = data_origin(records)
     # a model fine-tuned on own recordings is that person's checkpoint: only the new
@@ -385,15 +454,15 @@ def train(args: argparse.Namespace) -> dict:
     config.trained_on, config.synthetic = origin, synthetic
     if model is None:
         model = cls.model_class(config)
-    model.train()
-    disc = model.make_discriminators(args.ndf)
+    model.to(device).train()
+    disc = model.make_discriminators(args.ndf).to(device)
     broadcast_parameters(model, dist)
     broadcast_parameters(disc, dist)
     opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
     resume = ResumeState(out)
     state = resume.load()
-    step, best, seconds = 0, -1.0, 0.0
+    step, best, seconds = 0, float("-inf"), 0.0
     if state is not None:
         model.load_state_dict(state["model"])
         disc.load_state_dict(state["disc"])
@@ -404,6 +473,7 @@ def train(args: argparse.Namespace) -> dict:
             print(f"resuming at step {step} (best dev SSIM {best:.4f})", flush=True)
     weights = {"l1": args.l1, "ssim": args.ssim, "crop_l1": args.crop_l1, "feat": args.feat,
                "gan": args.gan, "temporal": args.gan, "face_gan": args.gan, "hand_gan": args.gan}  # fmt: skip
+    weights.update({k: float(v) for k, v in (kv.split("=", 1) for kv in args.loss)})
     segments = dev_segments(data, dev_records, args.dev_clips, args.dev_frames, config.size)
     log = LossLog(out)
     rng = np.random.default_rng([args.seed, dist.rank, step])
@@ -412,18 +482,22 @@ def train(args: argparse.Namespace) -> dict:
     bar = progress(range(step, args.steps), dist, initial=step, total=args.steps, desc="steps")
     for step in bar:
         rows = rng.choice(len(pairs), size=args.batch, replace=False)
-        batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng)
+        batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng, device)
         disc.requires_grad_(False)
         g_loss, g_parts, fakes = model.generator_step(batch, disc, weights)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         average_gradients(model, dist)
+        if args.clip_grad:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip_grad)
         opt_g.step()
         disc.requires_grad_(True)
         d_loss, d_parts = disc.loss(batch, fakes, config.crop_sizes)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         average_gradients(disc, dist)
+        if args.clip_grad:
+            torch.nn.utils.clip_grad_norm_(disc.parameters(), args.clip_grad)
         opt_d.step()
         for k, v in {**{f"train_g_{k}": v for k, v in g_parts.items()},
                      **{f"train_d_{k}": v for k, v in d_parts.items()}}.items():  # fmt: skip
@@ -432,10 +506,10 @@ def train(args: argparse.Namespace) -> dict:
         elapsed = seconds + time.time() - start
         last = done >= args.steps or (args.max_minutes and elapsed > 60 * args.max_minutes)
         if done % args.eval_every == 0 or last:
-            model.eval()
+            model.to("cpu").eval()  # rendered as the app renders: on the CPU
             backend = cls(model)
             metrics_dev, outputs = evaluate_dev(backend, segments) if segments else ({}, [])
-            model.train()
+            model.to(device).train()
             row = {k: mean_over_ranks(float(np.mean(v)), dist) for k, v in sums.items()}
             sums = {}
             row.update(metrics_dev)
@@ -446,7 +520,8 @@ def train(args: argparse.Namespace) -> dict:
                     save_grid(
                         out / "samples" / f"step_{done:06d}.png", segments, outputs, config.size
                     )
-                score = metrics_dev.get("dev_ssim", 0.0)
+                # no dev clip (e.g. trained from --pairs alone): the lowest training L1
+                score = metrics_dev.get("dev_ssim", -row.get("train_g_l1", 0.0))
                 if score > best:
                     best = score
                     model.save_pretrained(out)
@@ -469,11 +544,13 @@ def train(args: argparse.Namespace) -> dict:
         "batch": args.batch,
         "pairs": len(pairs),
         "minutes": round(elapsed / 60, 1),
-        "best_dev_ssim": best,
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else device.type,
+        "best_dev_ssim": best if best >= 0 else None,
+        "best_train_l1": -best if -1e9 < best < 0 else None,
         "parameters": int(sum(p.numel() for p in model.parameters())),
         "config": {
             k: getattr(config, k)
-            for k in ("size", "ngf", "n_blocks", "refine_channels")
+            for k in ("size", "ngf", "n_blocks", "channels", "w_dim", "refine_channels")
             if hasattr(config, k)
         },  # fmt: skip
     }
@@ -484,7 +561,7 @@ def train(args: argparse.Namespace) -> dict:
         summary["processes"] = dist.world_size
         summary["processes_in_step"] = all(x.item() == total.item() for x in sums_all)
     if dist.is_main:
-        if best < 0:  # no dev check ran: keep the last model
+        if best == float("-inf"):  # no check ran: keep the last model
             model.save_pretrained(out)
         (out / "training.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False), "utf-8"
@@ -496,7 +573,7 @@ def train(args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    ap.add_argument("--backend", required=True, help="pose-to-video backend (edn)")
+    ap.add_argument("--backend", required=True, help="pose-to-video backend (edn, stylegan2)")
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="a prepared dataset whose manifest lists videos")
     src.add_argument("--videos", help="own recordings (a video or a folder): prepared first")
@@ -525,6 +602,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-minutes", type=float, default=5.0)
     ap.add_argument("--workers", type=int, default=2, help="processes reading video frames")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
+    ap.add_argument("--pairs", help="frame pairs already read (a pairs folder of another run "
+                    "or machine) instead of reading the videos again")  # fmt: skip
+    ap.add_argument("--loss", action="append", default=[], metavar="PART=WEIGHT",
+                    help="weight of any generator loss part, e.g. --loss motion=5")  # fmt: skip
+    ap.add_argument("--clip-grad", type=float, default=0.0,
+                    help="clip G and D gradient norms to this (0: no clipping)")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
         "--set",

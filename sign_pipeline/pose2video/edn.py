@@ -38,7 +38,6 @@ from torch import nn
 
 from sign_pipeline.modeling import CheckpointError, SignModelConfig, SignPreTrainedModel
 from sign_pipeline.pose2video import gan
-from sign_pipeline.pose2video.appearances import SIGNERS_BY_ID
 from sign_pipeline.pose2video.base import Pose2Video
 from sign_pipeline.registry import register
 
@@ -265,32 +264,11 @@ class EDNDiscriminators(nn.Module):
     def pair(s1, s2, f1, f2) -> torch.Tensor:
         return F.avg_pool2d(torch.cat([s1, s2, f1, f2], 1), 2)
 
-    def crops(self, batch: dict, fake: torch.Tensor, real: torch.Tensor, sizes) -> dict:
-        """Face/hand crops of frame t as (stick, frame) pairs for the crop discriminators,
-        the real crops, and the L1 between fake and real crops."""
-        stick, corners, present = (
-            batch["sticks"][:, 1],
-            batch["corners"][:, 1],
-            batch["present"][:, 1],
-        )
-        out: dict = {"face": None, "hand": None, "face_real": None, "hand_real": None}
-        l1, count = 0.0, 0
-        for j, size in enumerate(sizes):
-            rows = present[:, j].nonzero().flatten()
-            if not len(rows):
-                continue
-            c = corners[rows]
-            s = gan.take_crops(stick[rows], c, j, size)
-            f = gan.take_crops(fake[rows], c, j, size)
-            r = gan.take_crops(real[rows], c, j, size)
-            l1 = l1 + F.l1_loss(f, r)
-            count += 1
-            key = "face" if j == 0 else "hand"
-            for k, v in ((key, torch.cat([s, f], 1)), (f"{key}_real", torch.cat([s, r], 1))):
-                out[k] = v if out[k] is None else torch.cat([out[k], v])
-        out["l1"] = l1 / max(count, 1)
-        out["count"] = count
-        return out
+    @staticmethod
+    def crops(batch: dict, fake: torch.Tensor, real: torch.Tensor, sizes) -> dict:
+        """:func:`.gan.crop_pairs` of frame t (the second stick figure of the batch)."""
+        return gan.crop_pairs(batch["sticks"][:, 1], batch["corners"][:, 1],
+                              batch["present"][:, 1], fake, real, sizes)  # fmt: skip
 
     def loss(self, batch: dict, fakes: dict, sizes) -> tuple[torch.Tensor, dict[str, float]]:
         """LSGAN loss of every discriminator on real and (detached) generated frames."""
@@ -370,20 +348,10 @@ class EDN(Pose2Video):
 
     def describe_signer(self, signer: int) -> str:
         model = self.models.get(int(signer))
-        if model is None:
-            return ""
-        note = model.config.signer_notes.get(str(int(signer)))
-        if note:
-            return note
-        look = SIGNERS_BY_ID.get(int(signer))
-        return look.description if look is not None else ""
+        return "" if model is None else gan.describe_signer(model.config, signer)
 
     def about(self) -> dict:
-        c = self.model.config
-        return {
-            "trained_on": c.trained_on or "unknown",
-            "synthetic": bool(getattr(c, "synthetic", False)),
-        }
+        return gan.about(self.model.config)
 
     def render(self, keypoints: np.ndarray, mask: np.ndarray, signer: int = 1) -> np.ndarray:
         return render_frames(self.models[int(signer)], keypoints, mask, int(signer))
@@ -395,10 +363,7 @@ class EDN(Pose2Video):
 
 
 def _load(path: Path) -> EDNModel:
-    model = EDNModel.load(path, device="cpu")
-    if not model.config.placements:
-        raise CheckpointError(f"{path}: no signer placements in config.json")
-    return model
+    return gan.load_placed(EDNModel, path)
 
 
 def render_frames(

@@ -21,9 +21,12 @@ from sign_pipeline import skeleton as sk
 CROP_PARTS = ("face", "left_hand", "right_hand")
 
 
-def to_tensor(frames: np.ndarray) -> torch.Tensor:
-    """uint8 ``[..., H, W, 3]`` -> float ``[..., 3, H, W]`` in -1..1."""
-    t = torch.from_numpy(np.ascontiguousarray(frames)).float()
+def to_tensor(frames: np.ndarray | torch.Tensor, device=None) -> torch.Tensor:
+    """uint8 ``[..., H, W, 3]`` (array or tensor) -> float ``[..., 3, H, W]`` in -1..1 (on
+    ``device``; the bytes travel there before they become floats)."""
+    if not isinstance(frames, torch.Tensor):
+        frames = torch.from_numpy(np.ascontiguousarray(frames))
+    t = frames.to(device).float()
     return (t / 127.5 - 1.0).movedim(-1, -3)
 
 
@@ -31,6 +34,39 @@ def to_frames(images: torch.Tensor) -> np.ndarray:
     """float ``[..., 3, H, W]`` in -1..1 -> uint8 ``[..., H, W, 3]``."""
     x = ((images.detach().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
     return x.movedim(-3, -1).cpu().numpy()
+
+
+# ---------------------------------------------------------------------------- checkpoints
+
+
+def load_placed(model_class, path) -> torch.nn.Module:
+    """A generator checkpoint (``model_class.load``, CPU) that knows where its signers stand."""
+    from sign_pipeline.modeling import CheckpointError
+
+    model = model_class.load(path, device="cpu")
+    if not model.config.placements:
+        raise CheckpointError(f"{path}: no signer placements in config.json")
+    return model
+
+
+def describe_signer(config, signer: int) -> str:
+    """The menu words for a signer of a generator: its note (an own recording), else the
+    corpus signer's look, else ""."""
+    from sign_pipeline.pose2video.appearances import SIGNERS_BY_ID
+
+    note = config.signer_notes.get(str(int(signer)))
+    if note:
+        return note
+    look = SIGNERS_BY_ID.get(int(signer))
+    return look.description if look is not None else ""
+
+
+def about(config) -> dict:
+    """What the page says about a generator's training data."""
+    return {
+        "trained_on": config.trained_on or "unknown",
+        "synthetic": bool(getattr(config, "synthetic", False)),
+    }
 
 
 # ---------------------------------------------------------------------------- placement
@@ -101,19 +137,47 @@ def paste_crops(
     part: int,
     present: torch.Tensor,
 ) -> torch.Tensor:
-    """``images`` with each present crop written back at its corner (differentiable)."""
+    """``images`` with each present crop written back at its corner (differentiable: the
+    gradient reaches the crop inside its square and the image outside it)."""
     size = crops.shape[-1]
-    out = []
-    for img, crop, (x, y), ok in zip(images, crops, corners[:, part].tolist(),
-                                     present[:, part].tolist(), strict=True):  # fmt: skip
+    out = images.clone()
+    for i, ((x, y), ok) in enumerate(zip(corners[:, part].tolist(), present[:, part].tolist(),
+                                         strict=True)):  # fmt: skip
         if ok:
-            h, w = img.shape[-2:]
-            pad = (x, w - x - size, y, h - y - size)
-            inside = torch.zeros_like(img[:1])
-            inside[:, y : y + size, x : x + size] = 1.0
-            img = img * (1 - inside) + F.pad(crop, pad)
-        out.append(img)
-    return torch.stack(out)
+            out[i, :, y : y + size, x : x + size] = crops[i]
+    return out
+
+
+def crop_pairs(
+    sticks: torch.Tensor,
+    corners: torch.Tensor,
+    present: torch.Tensor,
+    fake: torch.Tensor,
+    real: torch.Tensor,
+    sizes: Sequence[int],
+) -> dict:
+    """Face and hand crops of generated and real frames for the crop losses: "face"/"hand"
+    (stick crop, generated crop) and "face_real"/"hand_real" (stick crop, real crop) pairs
+    for a crop discriminator (None when no frame has the part), "l1" the mean L1 between
+    generated and real crops, "count" how many parts were found."""
+    out: dict = {"face": None, "hand": None, "face_real": None, "hand_real": None}
+    l1, count = 0.0, 0
+    for j, size in enumerate(sizes):
+        rows = present[:, j].nonzero().flatten()
+        if not len(rows):
+            continue
+        c = corners[rows]
+        s = take_crops(sticks[rows], c, j, size)
+        f = take_crops(fake[rows], c, j, size)
+        r = take_crops(real[rows], c, j, size)
+        l1 = l1 + F.l1_loss(f, r)
+        count += 1
+        key = "face" if j == 0 else "hand"
+        for k, v in ((key, torch.cat([s, f], 1)), (f"{key}_real", torch.cat([s, r], 1))):
+            out[k] = v if out[k] is None else torch.cat([out[k], v])
+    out["l1"] = l1 / max(count, 1)
+    out["count"] = count
+    return out
 
 
 # ---------------------------------------------------------------------------- losses
@@ -212,9 +276,13 @@ class MultiscaleDiscriminator(nn.Module):
 
 __all__ = [
     "CROP_PARTS",
+    "about",
+    "describe_signer",
+    "load_placed",
     "MultiscaleDiscriminator",
     "PatchDiscriminator",
     "crop_corners",
+    "crop_pairs",
     "draw_sticks",
     "feature_matching",
     "lsgan",
