@@ -369,3 +369,18 @@ def test_rest_pose_is_kept_from_the_trimmed_frames(prepared, aihub_tree):
     np.testing.assert_allclose(clip["rest"], expected, atol=1e-3)
     # the wrist rests below where it is while signing
     assert clip["rest"][skeleton.R_WRIST, 1] > clip["keypoints"][:, skeleton.R_WRIST, 1].mean()
+
+
+def test_a_synthetic_corpus_is_known_as_such_from_the_manifest_alone(small_prepared, tmp_path):
+    from training.dataset import data_origin
+
+    records = load_manifest(small_prepared)
+    assert all(r["corpus_note"] for r in records)
+    assert data_origin(records)[1] is True
+    # on a machine with the manifest only (no corpus folder to look into) it still knows
+    moved = [{**r, "source_path": str(tmp_path / "elsewhere")} for r in records]
+    assert data_origin(moved) == data_origin(records)
+    # real data (no corpus note, no corpus folder) is described as the user's own
+    real = [{**r, "corpus_note": None} for r in moved]
+    origin, synthetic = data_origin(real)
+    assert synthetic is False and origin.startswith("your data")

@@ -51,11 +51,19 @@ def _corpus_note(path: Path, cache: dict[Path, str | None]) -> str | None:
     return None
 
 
+def corpus_note(path: str | os.PathLike) -> str | None:
+    """The note of the ``training.corpus`` folder holding ``path`` (None: not in one)."""
+    return _corpus_note(Path(path), {})
+
+
 def data_origin(records: list[dict]) -> tuple[str, bool]:
     """Where clips came from: ("synthetic demo corpus", True) when every clip lies in a
-    folder made by ``training.corpus``, else a description of the real data and False."""
+    folder made by ``training.corpus`` (recorded by ``training.prepare`` as ``corpus_note``,
+    so this holds on a machine with the manifest alone; else looked up on disk), else a
+    description of the real data and False."""
     cache: dict[Path, str | None] = {}
-    notes = [_corpus_note(Path(r.get("source_path") or "."), cache) for r in records]
+    notes = [r.get("corpus_note") or _corpus_note(Path(r.get("source_path") or "."), cache)
+             for r in records]  # fmt: skip
     if records and all(n and n.startswith(SYNTHETIC_NOTE) for n in notes):
         return "synthetic demo corpus (placeholder signs, not validated KSL)", True
     sources = sorted({r.get("source", "?") for r in records})

@@ -106,6 +106,7 @@ from sign_pipeline.formats.aihub import (
     read_aihub_clip,
 )
 from sign_pipeline.motion import resample, resample_mask
+from training.dataset import corpus_note
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 POSE_EXTENSIONS = (".pose",)
@@ -519,6 +520,7 @@ def _process_aihub(out: Path, config: dict, clip_id: str, payload: dict) -> dict
         "clip_id": clip_id,
         "source": "aihub",
         "source_path": str(clip.keypoint_dir),
+        "corpus_note": corpus_note(clip.keypoint_dir),  # None unless made by training.corpus
         "signer": parts.signer or DEFAULT_SIGNER,
         "kind": parts.kind,
         "view": parts.view,

@@ -122,12 +122,21 @@ def crop_corners(
     return corners, present
 
 
+def _crop_index(corners: torch.Tensor, part: int, size: int, device) -> tuple:
+    """Advanced-index tensors (rows, ys, xs) for ``[B, size, size]`` squares at the corners."""
+    c = corners[:, part].to(device=device, dtype=torch.long)
+    steps = torch.arange(size, device=device)
+    ys = (c[:, 1:2] + steps)[:, :, None]  # [B, S, 1]
+    xs = (c[:, 0:1] + steps)[:, None, :]  # [B, 1, S]
+    rows = torch.arange(len(c), device=device)[:, None, None]
+    return rows, ys, xs
+
+
 def take_crops(images: torch.Tensor, corners: torch.Tensor, part: int, size: int) -> torch.Tensor:
-    """``[B, C, size, size]`` crops of ``images`` ``[B, C, H, W]`` at ``corners[:, part]``."""
-    return torch.stack(
-        [img[:, y : y + size, x : x + size]
-         for img, (x, y) in zip(images, corners[:, part].tolist(), strict=True)]
-    )  # fmt: skip
+    """``[B, C, size, size]`` crops of ``images`` ``[B, C, H, W]`` at ``corners[:, part]``
+    (one gather for the whole batch)."""
+    rows, ys, xs = _crop_index(corners, part, size, images.device)
+    return images[rows, :, ys, xs].permute(0, 3, 1, 2)  # indexed [B, S, S, C]
 
 
 def paste_crops(
@@ -139,12 +148,13 @@ def paste_crops(
 ) -> torch.Tensor:
     """``images`` with each present crop written back at its corner (differentiable: the
     gradient reaches the crop inside its square and the image outside it)."""
-    size = crops.shape[-1]
+    keep = present[:, part].to(torch.bool).cpu()
+    if not bool(keep.any()):
+        return images
+    rows, ys, xs = _crop_index(corners[keep], part, crops.shape[-1], images.device)
+    picked = keep.nonzero().flatten().to(images.device)
     out = images.clone()
-    for i, ((x, y), ok) in enumerate(zip(corners[:, part].tolist(), present[:, part].tolist(),
-                                         strict=True)):  # fmt: skip
-        if ok:
-            out[i, :, y : y + size, x : x + size] = crops[i]
+    out[picked[rows], :, ys, xs] = crops[picked].permute(0, 2, 3, 1)
     return out
 
 
