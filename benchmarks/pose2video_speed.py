@@ -44,6 +44,12 @@ def _ms_per_frame(backend, kp, mask, signer: int, repeats: int) -> float:
     return statistics.median(times) / len(kp) * 1000
 
 
+def _size_row(label: str, backend, kp, mask, args) -> str:
+    """A table row: the size, its parameter count and its milliseconds per frame."""
+    params = sum(p.numel() for p in backend.model.parameters()) / 1e6
+    return f"| {label} | {params:.2f} M | {_ms_per_frame(backend, kp, mask, 1, args.repeats):.1f} |"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -59,18 +65,13 @@ def main() -> None:
     for ngf, blocks, refine in SIZES:
         cfg = EDNConfig(ngf=ngf, n_blocks=blocks, refine_channels=refine, signers=[1],
                         placements=PLACEMENT)  # fmt: skip
-        model = EDNModel(cfg).eval()
-        params = sum(p.numel() for p in model.parameters()) / 1e6
-        ms = _ms_per_frame(EDN(model), kp, mask, 1, args.repeats)
-        print(f"| {ngf}, {blocks}, {refine} | {params:.2f} M | {ms:.1f} |")
+        print(_size_row(f"{ngf}, {blocks}, {refine}", EDN(EDNModel(cfg)), kp, mask, args))
     print("\n| StyleGAN2 synthesis channels (8 ... 256 px) | parameters | ms/frame |")
     print("|---|---|---|")
     for channels in STYLEGAN2_SIZES:
         cfg = StyleGAN2Config(channels=channels, signers=[1], placements=PLACEMENT)
-        model = StyleGAN2Model(cfg).eval()
-        params = sum(p.numel() for p in model.parameters()) / 1e6
-        ms = _ms_per_frame(StyleGAN2(model), kp, mask, 1, args.repeats)
-        print(f"| {', '.join(map(str, channels))} | {params:.2f} M | {ms:.1f} |")
+        label = ", ".join(map(str, channels))
+        print(_size_row(label, StyleGAN2(StyleGAN2Model(cfg)), kp, mask, args))
     print("\n| installed backend | ms/frame |")
     print("|---|---|")
     for name in registry.available("pose2video"):

@@ -358,6 +358,17 @@ def average_gradients(module: torch.nn.Module, dist) -> None:
             p.grad /= dist.world_size
 
 
+def update(module: torch.nn.Module, opt, loss: torch.Tensor, dist, clip: float) -> None:
+    """One optimiser step of ``module`` on ``loss``: gradients averaged over the torchrun
+    processes and, with ``clip`` > 0, their norm clipped to it."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    average_gradients(module, dist)
+    if clip:
+        torch.nn.utils.clip_grad_norm_(module.parameters(), clip)
+    opt.step()
+
+
 def broadcast_parameters(module: torch.nn.Module, dist) -> None:
     if dist.distributed:
         for t in [*module.parameters(), *module.buffers()]:
@@ -446,11 +457,8 @@ def train(args: argparse.Namespace) -> dict:
     keep = bool(args.init_from) and not args.videos
     config.signers = sorted({int(s) for s in placements} | (set(config.signers) if keep else set()))
     config.placements = {**(config.placements if keep else {}), **placements}
-    if args.videos:
-        config.signer_notes = {}
-    if args.videos:
-        config.signer_notes = {**config.signer_notes,
-                               **{s: f"own recording ({Path(args.videos).name})" for s in placements}}  # fmt: skip
+    if args.videos:  # own recordings: only the new signers, each with its note
+        config.signer_notes = {s: f"own recording ({Path(args.videos).name})" for s in placements}
     config.trained_on, config.synthetic = origin, synthetic
     if model is None:
         model = cls.model_class(config)
@@ -485,20 +493,10 @@ def train(args: argparse.Namespace) -> dict:
         batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng, device)
         disc.requires_grad_(False)
         g_loss, g_parts, fakes = model.generator_step(batch, disc, weights)
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        average_gradients(model, dist)
-        if args.clip_grad:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip_grad)
-        opt_g.step()
+        update(model, opt_g, g_loss, dist, args.clip_grad)
         disc.requires_grad_(True)
         d_loss, d_parts = disc.loss(batch, fakes, config.crop_sizes)
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        average_gradients(disc, dist)
-        if args.clip_grad:
-            torch.nn.utils.clip_grad_norm_(disc.parameters(), args.clip_grad)
-        opt_d.step()
+        update(disc, opt_d, d_loss, dist, args.clip_grad)
         for k, v in {**{f"train_g_{k}": v for k, v in g_parts.items()},
                      **{f"train_d_{k}": v for k, v in d_parts.items()}}.items():  # fmt: skip
             sums.setdefault(k, []).append(v)

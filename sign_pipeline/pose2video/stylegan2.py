@@ -53,7 +53,7 @@ class StyleGAN2Config(SignModelConfig):
     """Sizes of the mapping and synthesis networks, and where each signer stands.
 
     ``channels``: synthesis channels per resolution from 8 x 8 up to ``size`` (doubling),
-    so ``size == 8 * 2 ** (len(channels) - 1)``. ``pose_channels``: the stick-figure
+    so ``size == 8 * 2 ** (len(channels) - 1)``. ``pose_fraction``: the stick-figure
     encoder's channels at each of those resolutions, as a fraction of ``channels``.
     ``placements`` and ``signer_notes`` as in the EDN config.
     """
