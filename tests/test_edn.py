@@ -15,6 +15,7 @@ from sign_pipeline.modeling import CheckpointError
 from sign_pipeline.pose2video import gan
 from sign_pipeline.pose2video.edn import EDN, EDNConfig, EDNModel, render_frames
 from sign_pipeline.text2pose.base import GlossInput
+from tests.torchrun import run_two_processes
 from training import train_pose2video as tp
 from training.dataset import load_manifest
 
@@ -246,22 +247,11 @@ def test_chunks_put_together_are_the_whole_rendering(motion):
 
 
 def test_torchrun_two_processes_train_in_step(small_prepared, tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from benchmarks.load import free_port
-
-    root = Path(__file__).resolve().parent.parent
     out = tmp_path / "ddp"
-    env = dict(os.environ, PYTHONPATH=str(root), OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_port", str(free_port()), "-m", "training.train_pose2video",
-           "--backend", "edn", "--data", str(small_prepared), "--out", str(out),
-           "--steps", "3", "--eval-every", "3", "--batch", "2", "--workers", "1",
-           "--dev-clips", "1", "--dev-frames", "2", "--ndf", "8"] + [
-           x for kv in TINY for x in ("--set", kv)]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=root)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_two_processes(["-m", "training.train_pose2video",
+                       "--backend", "edn", "--data", str(small_prepared), "--out", str(out),
+                       "--steps", "3", "--eval-every", "3", "--batch", "2", "--workers", "1",
+                       "--dev-clips", "1", "--dev-frames", "2", "--ndf", "8"]
+                      + [x for kv in TINY for x in ("--set", kv)], timeout=300)  # fmt: skip
     summary = json.loads((out / "training.json").read_text())
     assert summary["processes"] == 2 and summary["processes_in_step"] is True

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 import torch
 
 from sign_pipeline import skeleton as sk
+from tests.torchrun import run_two_processes
 from training.dataset import PoseDataset, collate_padded, load_manifest
 from training.loop import EarlyStopping, LossLog, ResumeState, seed_everything
 
@@ -148,15 +146,9 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.slow
 def test_torchrun_two_cpu_processes_train_in_step(tmp_path):
-    from benchmarks.load import free_port
-
     script = tmp_path / "tiny_ddp.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_port", str(free_port()), str(script), str(tmp_path)]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_two_processes([str(script), str(tmp_path)], timeout=240)
     rows = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("rank*.json"))]
     assert sorted(r["rank"] for r in rows) == [0, 1]
     assert all(r["world"] == 2 and r["backend"] == "gloo" for r in rows)

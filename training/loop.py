@@ -68,7 +68,10 @@ def setup_distributed(device: str | None = None) -> DistInfo:
 
 
 def cleanup_distributed() -> None:
+    """Leave the process group once every process is done with it: a process that closed
+    its connections while another still read its last message made that one abort (gloo)."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
         torch.distributed.destroy_process_group()
 
 
