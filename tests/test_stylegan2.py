@@ -236,3 +236,17 @@ def test_a_folder_that_holds_no_pairs_is_a_clear_error(small_prepared, tmp_path,
     code = tp.main(_args(small_prepared, tmp_path / "out", "--steps", "1", "--pairs",
                          str(tmp_path)))  # fmt: skip
     assert code == 2 and "no pairs.npz" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("item, words", [("hand=2", "no loss part 'hand'"),
+                                         ("motion", "expected PART=WEIGHT"),
+                                         ("motion=lots", "expected PART=WEIGHT")])  # fmt: skip
+def test_a_loss_weight_that_would_change_nothing_is_a_clear_error(
+    small_prepared, tmp_path, capsys, item, words
+):
+    code = tp.main(_args(small_prepared, tmp_path / "out", "--steps", "1", "--loss", item))
+    err = capsys.readouterr().err
+    assert code == 2 and words in err, err
+    if "=" in item and item.split("=")[1].isdigit():  # an unknown part: the known ones listed
+        assert "(its parts: l1, ssim, crop_l1, motion, gan, kp, face_gan, hand_gan)" in err, err
+    assert not (tmp_path / "out" / "pairs").exists()  # refused before any video was read

@@ -37,6 +37,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -369,6 +370,22 @@ def update(module: torch.nn.Module, opt, loss: torch.Tensor, dist, clip: float) 
     opt.step()
 
 
+def loss_weights(items: list[str], parts: Sequence[str], backend: str) -> dict[str, float]:
+    """``--loss PART=WEIGHT`` values as weights; a ValueError names a malformed item or a
+    part the backend's generator does not have (a typo would otherwise change nothing)."""
+    out = {}
+    for item in items:
+        part, _, value = item.partition("=")
+        try:
+            out[part] = float(value)
+        except ValueError:
+            raise ValueError(f"--loss {item!r}: expected PART=WEIGHT (motion=5)") from None
+        if part not in parts:
+            raise ValueError(f"--loss {item!r}: {backend} has no loss part {part!r} "
+                             f"(its parts: {', '.join(parts)})")  # fmt: skip
+    return out
+
+
 def broadcast_parameters(module: torch.nn.Module, dist) -> None:
     if dist.distributed:
         for t in [*module.parameters(), *module.buffers()]:
@@ -427,6 +444,7 @@ def train(args: argparse.Namespace) -> dict:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     cls = registry.backend_class("pose2video", args.backend)
+    custom_weights = loss_weights(args.loss, cls.model_class.loss_parts, args.backend)
     overrides = dict(kv.split("=", 1) for kv in args.set)
     if args.init_from:
         model = cls.model_class.load(args.init_from)
@@ -481,7 +499,7 @@ def train(args: argparse.Namespace) -> dict:
             print(f"resuming at step {step} (best dev SSIM {best:.4f})", flush=True)
     weights = {"l1": args.l1, "ssim": args.ssim, "crop_l1": args.crop_l1, "feat": args.feat,
                "gan": args.gan, "temporal": args.gan, "face_gan": args.gan, "hand_gan": args.gan}  # fmt: skip
-    weights.update({k: float(v) for k, v in (kv.split("=", 1) for kv in args.loss)})
+    weights.update(custom_weights)
     segments = dev_segments(data, dev_records, args.dev_clips, args.dev_frames, config.size)
     log = LossLog(out)
     rng = np.random.default_rng([args.seed, dist.rank, step])
@@ -604,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", help="frame pairs already read (a pairs folder of another run "
                     "or machine) instead of reading the videos again")  # fmt: skip
     ap.add_argument("--loss", action="append", default=[], metavar="PART=WEIGHT",
-                    help="weight of any generator loss part, e.g. --loss motion=5")  # fmt: skip
+                    help="weight of a generator loss part, e.g. --loss motion=5 (an unknown part is an error)")  # fmt: skip
     ap.add_argument("--clip-grad", type=float, default=0.0,
                     help="clip G and D gradient norms to this (0: no clipping)")  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)

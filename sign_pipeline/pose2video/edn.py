@@ -143,6 +143,8 @@ class EDNModel(SignPreTrainedModel):
 
     config_class = EDNConfig
     main_input_name = "sticks"
+    #: The parts of :meth:`generator_step`'s loss (what the training command can weight).
+    loss_parts = ("l1", "ssim", "crop_l1", "gan", "feat", "temporal", "face_gan", "hand_gan")
 
     def __init__(self, config: EDNConfig) -> None:
         super().__init__(config)

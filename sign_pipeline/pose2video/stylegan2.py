@@ -207,6 +207,8 @@ class StyleGAN2Model(SignPreTrainedModel):
 
     config_class = StyleGAN2Config
     main_input_name = "sticks"
+    #: The parts of :meth:`generator_step`'s loss (what the training command can weight).
+    loss_parts = tuple(LOSS_WEIGHTS)
 
     def __init__(self, config: StyleGAN2Config) -> None:
         super().__init__(config)
