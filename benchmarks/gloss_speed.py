@@ -20,7 +20,7 @@ import time
 
 from sign_pipeline.gloss import GlossError, get_kiwi, kiwi_load_seconds, text_to_gloss
 from sign_pipeline.gloss.examples import ALL_EXAMPLES, EXAMPLES
-from sign_pipeline.lexicon import finger_alphabet, load_inventory
+from sign_pipeline.inventory import finger_alphabet, load_inventory
 
 WORST_CASES = {
     "300 chars, nouns": ("지하철 버스 택시 기차 " * 25)[:300],

@@ -81,7 +81,7 @@ class SignModelConfig(PretrainedConfig):
         glosses: Sequence[str] = (),
         signers: Sequence[int] = (),
         num_points: int = sk.NUM_POINTS,
-        num_signers: int = sk.NUM_SIGNERS,
+        num_signers: int = signer_ids.NUM_SIGNERS,
         fps: float = 30.0,
         layout: str = LAYOUT,
         trained_on: str = "",

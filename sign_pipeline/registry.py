@@ -25,7 +25,7 @@ STAGES = ("text2pose", "pose2video")
 PREFERRED_ORDER = {"text2pose": ("lexicon", "tacotron", "progressive"),
                    "pose2video": ("avatar", "edn", "stylegan2")}  # fmt: skip
 #: Modules of a stage package that are never backends.
-NOT_BACKENDS = frozenset({"base", "frames", "gan"})  # shared helpers of learned backends
+NOT_BACKENDS = frozenset({"base", "learned", "gan"})  # shared helpers of learned backends
 
 _CLASSES: dict[tuple[str, str], type] = {}
 _FAILED: dict[tuple[str, str], str] = {}

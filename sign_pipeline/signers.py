@@ -1,7 +1,8 @@
 """The one signer registry: ids, readable names, the one-hot the learned models take.
 
 A signer is a number 1..``NUM_SIGNERS`` (16, the skeleton's one-hot size); in data it is
-written ``REALnn`` / ``SYNnn`` / ``CROWDnn`` (see :func:`sign_pipeline.skeleton.signer_index`).
+written ``REALnn`` / ``SYNnn`` / ``CROWDnn``. Every count, index, one-hot and menu label of a
+signer in the project comes from here.
 Each backend says which ids it knows (:meth:`Text2Pose.signers`, :meth:`Pose2Video.signers`:
 the ids its checkpoint was built or trained with, or ``None`` for "any"); the pipeline offers
 the ids both chosen backends know, the first of them by default. How a signer *looks* is the
@@ -14,9 +15,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from . import skeleton as sk
-
-NUM_SIGNERS = sk.NUM_SIGNERS
+#: Size of the signer one-hot vector given to every model (AI Hub has up to ~16 signers).
+NUM_SIGNERS = 16
 ALL_SIGNERS: tuple[int, ...] = tuple(range(1, NUM_SIGNERS + 1))
 
 
@@ -33,15 +33,20 @@ def parse_signer(signer: object) -> int:
     elif isinstance(signer, str) and signer.strip().isdigit():
         number = int(signer.strip())
     elif isinstance(signer, str) and signer.strip():
-        try:
-            number = sk.signer_index(signer.strip()) + 1
-        except ValueError as exc:
-            raise SignerError(str(exc)) from None
+        digits = "".join(ch for ch in signer if ch.isdigit())
+        if not digits:
+            raise SignerError(f"signer id {signer!r} has no number (expected e.g. REAL03)")
+        number = int(digits)
     else:
         raise SignerError(f"signer must be a number 1..{NUM_SIGNERS}, got {signer!r}")
     if not 1 <= number <= NUM_SIGNERS:
         raise SignerError(f"signer {number} is outside 1..{NUM_SIGNERS}")
     return number
+
+
+def index(signer: object) -> int:
+    """The 0-based row of a signer in the one-hot: ``"REAL03"`` -> 2, ``3`` -> 2."""
+    return parse_signer(signer) - 1
 
 
 def code(signer: int) -> str:

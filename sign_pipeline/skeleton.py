@@ -286,33 +286,6 @@ def fill_short_gaps(
     return kp, m
 
 
-# ---------------------------------------------------------------------------- signers
-
-#: Size of the signer one-hot vector given to every model (AI Hub has up to ~16 signers).
-NUM_SIGNERS = 16
-
-
-def signer_index(signer: str | int) -> int:
-    """``"REAL03"`` -> 2, ``"SYN01"`` -> 0, ``3`` -> 2 (1-based numbers), within NUM_SIGNERS."""
-    if isinstance(signer, (int, np.integer)):
-        number = int(signer)
-    else:
-        digits = "".join(ch for ch in str(signer) if ch.isdigit())
-        if not digits:
-            raise ValueError(f"signer id {signer!r} has no number (expected e.g. REAL03)")
-        number = int(digits)
-    if not 1 <= number <= NUM_SIGNERS:
-        raise ValueError(f"signer {signer!r} is outside 1..{NUM_SIGNERS}")
-    return number - 1
-
-
-def signer_onehot(signer: str | int, num_signers: int = NUM_SIGNERS) -> np.ndarray:
-    """One-hot float32 vector of length ``num_signers`` for a signer id or 1-based number."""
-    vec = np.zeros(num_signers, np.float32)
-    vec[signer_index(signer)] = 1.0
-    return vec
-
-
 # ---------------------------------------------------------------------------- neutral pose
 
 #: Upper body at rest in the normalised frame (neck 0, shoulder width 1, y down), in the

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sign_pipeline import registry
+from sign_pipeline import registry, signers
 from sign_pipeline import skeleton as sk
 from sign_pipeline.pose2video.appearances import (
     _HANDMADE,
@@ -21,8 +21,8 @@ from sign_pipeline.pose2video.appearances import (
 from sign_pipeline.pose2video.avatar import AvatarRenderer
 from sign_pipeline.pose2video.avatar_drawing import _background, render_avatar
 from sign_pipeline.pose2video.placement import to_pixels
-from training.corpus.motion import synthesize
-from training.corpus.signers import get_style
+from training.corpus.parametric_signer import synthesize
+from training.corpus.signer_styles import get_style
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_handmade_signers_and_lookup():
     assert all(a.label.startswith(a.name) for a in SIGNERS)
 
 
-ALL_IDS = range(1, sk.NUM_SIGNERS + 1)
+ALL_IDS = range(1, signers.NUM_SIGNERS + 1)
 
 
 def test_every_signer_id_has_an_appearance_named_after_it():
@@ -76,7 +76,7 @@ def test_every_signer_id_has_an_appearance_named_after_it():
 
 def test_derived_appearances_are_deterministic():
     fresh = derived_appearance.__wrapped__  # bypass the cache: computed again from the id
-    for n in range(5, sk.NUM_SIGNERS + 1):
+    for n in range(5, signers.NUM_SIGNERS + 1):
         assert fresh(n) == get_appearance(n)
     # pinned, so a signer keeps their look from version to version (and on every machine)
     assert get_appearance(6).description == "auburn bob, orange shirt"
@@ -93,7 +93,7 @@ def test_derived_appearances_are_plausible():
 
     proportions = ("upper_arm", "forearm", "hand", "face_width", "chin", "torso", "hip_width",
                    "shoulder_drop")  # fmt: skip
-    for n in range(5, sk.NUM_SIGNERS + 1):
+    for n in range(5, signers.NUM_SIGNERS + 1):
         app = get_appearance(n)
         for field in proportions:
             lo, hi = span(field)

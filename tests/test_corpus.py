@@ -19,7 +19,7 @@ from training.build_lexicon import main as build_lexicon_main
 from training.corpus.__main__ import main as corpus_main
 from training.corpus.generate import ClipJob, generate_corpus, make_clip, plan_jobs, run_job
 from training.corpus.sentences import all_sentences
-from training.corpus.signers import get_style
+from training.corpus.signer_styles import get_style
 from training.corpus.stats import TARGETS, check, compute_stats, corpus_figures, format_table
 from training.corpus.stats import main as stats_main
 from training.dataset import load_manifest
@@ -278,7 +278,7 @@ def test_plan_jobs_sizes():
     sen = [j for j in jobs if j.kind == "SEN"]
     words = [j for j in jobs if j.kind == "WORD"]
     assert len(sen) == 4 * n_sent
-    from sign_pipeline.lexicon import load_inventory
+    from sign_pipeline.inventory import load_inventory
 
     assert len(words) == 4 * len(load_inventory())
     assert {j.signer for j in jobs} == {"REAL01", "REAL02", "REAL03", "REAL04"}

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from sign_pipeline.lexicon import load_inventory
-from sign_pipeline.lexicon.forms import (
+from sign_pipeline.inventory import load_inventory
+from sign_pipeline.inventory.forms import (
     FORMS_PATH,
     LOCATIONS,
     MOVEMENTS,

@@ -9,10 +9,16 @@ from sign_pipeline import skeleton as sk
 from sign_pipeline.metrics import pooled_motion_stats
 from sign_pipeline.motion import minimum_jerk_profile
 from training.corpus import kinematics as kin
-from training.corpus.motion import Body, build_timeline, plan_sign, synthesize, transition
 from training.corpus.noise import add_detection_noise
+from training.corpus.parametric_signer import (
+    Body,
+    build_timeline,
+    plan_sign,
+    synthesize,
+    transition,
+)
 from training.corpus.sentences import all_sentences
-from training.corpus.signers import STYLES, get_style
+from training.corpus.signer_styles import STYLES, get_style
 from training.corpus.stats import check, format_table
 
 

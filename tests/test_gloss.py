@@ -17,7 +17,7 @@ from sign_pipeline.gloss import (
 )
 from sign_pipeline.gloss.result import SOURCES
 from sign_pipeline.gloss.tables import load_tables
-from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.inventory import load_inventory
 
 INVENTORY = load_inventory()
 

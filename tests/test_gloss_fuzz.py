@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sign_pipeline.gloss import GlossError, GlossResult, text_to_gloss
 from sign_pipeline.gloss.result import SOURCES
-from sign_pipeline.lexicon import finger_alphabet, load_inventory
+from sign_pipeline.inventory import finger_alphabet, load_inventory
 
 INVENTORY = load_inventory()
 #: a backend that knows every other word, no ㅂ, and glosses of its own

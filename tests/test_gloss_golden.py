@@ -14,7 +14,7 @@ import pytest
 
 from sign_pipeline.gloss import text_to_gloss
 from sign_pipeline.gloss.examples import ALL_EXAMPLES
-from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.inventory import load_inventory
 
 GOLDEN = Path(__file__).parent / "data" / "gloss_golden.json"
 GOLD: dict[str, dict] = json.loads(GOLDEN.read_text("utf-8")) if GOLDEN.is_file() else {}

@@ -14,7 +14,7 @@ import pytest
 from sign_pipeline.gloss import GlossAnalyzer, text_to_gloss
 from sign_pipeline.gloss.analyzer import NO_SIGN
 from sign_pipeline.gloss.tables import load_tables
-from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.inventory import load_inventory
 
 INVENTORY = load_inventory()
 

@@ -19,7 +19,7 @@ from sign_pipeline.gloss.numbers import (
     parse_number_words,
 )
 from sign_pipeline.gloss.tables import load_tables
-from sign_pipeline.lexicon import finger_alphabet, load_inventory
+from sign_pipeline.inventory import finger_alphabet, load_inventory
 
 # ---------------------------------------------------------------- finger alphabet
 

@@ -14,7 +14,7 @@ from sign_pipeline.gloss import (
     text_to_gloss,
 )
 from sign_pipeline.gloss.examples import ALL_EXAMPLES
-from sign_pipeline.lexicon import finger_alphabet, load_inventory
+from sign_pipeline.inventory import finger_alphabet, load_inventory
 
 INVENTORY = frozenset(load_inventory())
 LETTERS = frozenset(finger_alphabet())

@@ -15,8 +15,8 @@ from sign_pipeline.pose2video.avatar import AvatarRenderer
 from sign_pipeline.pose2video.avatar_drawing import _palette
 from sign_pipeline.pose2video.placement import retarget, to_pixels
 from sign_pipeline.pose2video.stickfigure import GAN_INPUT, draw_stick_figure
-from training.corpus.motion import synthesize
-from training.corpus.signers import get_style
+from training.corpus.parametric_signer import synthesize
+from training.corpus.signer_styles import get_style
 
 REAL = Path(__file__).parent / "data" / "openpose_json"  # real OpenPose frames (MIT, see NOTICE)
 

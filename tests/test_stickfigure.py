@@ -13,8 +13,8 @@ from sign_pipeline.pose2video.stickfigure import (
     _draw_groups,
     draw_stick_figure,
 )
-from training.corpus.motion import synthesize
-from training.corpus.signers import get_style
+from training.corpus.parametric_signer import synthesize
+from training.corpus.signer_styles import get_style
 
 BODY_COLOURS = [GAN_INPUT.trunk, GAN_INPUT.right_arm, GAN_INPUT.left_arm]
 

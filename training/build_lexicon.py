@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from sign_pipeline import skeleton as sk
-from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.inventory import load_inventory
 from sign_pipeline.motion import lowpass
 from sign_pipeline.text2pose.lexicon import LexiconConfig, LexiconText2Pose
 from training.dataset import data_origin, load_clip, load_manifest

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sign_pipeline import skeleton
+from sign_pipeline import signers, skeleton
 
 
 def load_manifest(directory: str | os.PathLike, split: str | None = None) -> list[dict]:
@@ -84,10 +84,7 @@ def load_clip(directory: str | os.PathLike, clip_id: str) -> dict[str, np.ndarra
         clip = {key: data[key] for key in data.files}
     clip["keypoints"] = clip["keypoints"].astype(np.float32)
     clip["mask"] = clip["mask"].astype(bool)
-    index = int(clip["signer_index"])
-    onehot = np.zeros(skeleton.NUM_SIGNERS, np.float32)
-    onehot[index] = 1.0
-    clip["signer_onehot"] = onehot
+    clip["signer_onehot"] = signers.onehot(int(clip["signer_index"]) + 1)
     return clip
 
 

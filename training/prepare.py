@@ -158,7 +158,7 @@ def signer_id(value: str) -> str:
     if not m:
         raise ValueError(f"signer {text!r} is not a number or REALnn/SYNnn/CROWDnn")
     sid = f"{m.group(1).upper()}{int(m.group(2)):02d}"
-    skeleton.signer_index(sid)  # raises when outside 1..NUM_SIGNERS
+    signers.index(sid)  # raises when outside 1..NUM_SIGNERS
     return sid
 
 
@@ -473,7 +473,7 @@ def _finish(
         spans = even_spans(even_glosses, len(kp))
         record["glosses"] = _spans_json(spans)
         record["gloss_sequence"] = " ".join(even_glosses)
-    signer_index = skeleton.signer_index(record["signer"])
+    signer_index = signers.index(record["signer"])
     record.update(
         normalization="neck_shoulder",
         fps=fps,

@@ -45,7 +45,7 @@ from sign_pipeline.backtranslation import (
     pad_features,
     word_errors,
 )
-from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.inventory import load_inventory
 from sign_pipeline.modeling import GlossVocab
 from sign_pipeline.motion import lowpass, minimum_jerk
 from training.dataset import PoseDataset, load_clip, load_manifest, load_summary

@@ -91,7 +91,7 @@ from sign_pipeline.gloss.tokens import (
 from sign_pipeline.gloss.vocabulary import NOT_LOADED, NOT_SPELLABLE, Vocabulary, is_content
 from sign_pipeline.gloss.words import NO_SIGN, WordLookup
 from sign_pipeline.gloss.writer import NEG_GLOSSES, WH_GLOSSES, GlossWriter
-from sign_pipeline.lexicon import GlossEntry, load_inventory
+from sign_pipeline.inventory import GlossEntry, load_inventory
 
 __all__ = [  # the names other modules import from here
     "MAX_CHARS",

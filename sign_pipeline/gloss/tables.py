@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sign_pipeline.lexicon import GlossEntry
+from sign_pipeline.inventory import GlossEntry
 
 SYNONYMS_PATH = Path(__file__).resolve().parent / "synonyms.json"
 

@@ -1,6 +1,6 @@
 """The glosses the active text-to-pose backend can sign, read against the built-in inventory.
 
-The gloss stage knows the built-in inventory (``sign_pipeline/lexicon/glosses.json``); a
+The gloss stage knows the built-in inventory (``sign_pipeline/inventory/glosses.json``); a
 backend loaded from a user's data knows its own set of glosses (``known_glosses()``). Given
 that set, the stage produces only what the backend can sign, and produces what the data adds:
 
@@ -31,7 +31,7 @@ from functools import cached_property
 
 from sign_pipeline.gloss.tables import Tables
 from sign_pipeline.gloss.tokens import tokenize
-from sign_pipeline.lexicon import GlossEntry
+from sign_pipeline.inventory import GlossEntry
 
 #: why a gloss the analysis chose is not signed: the backend's lexicon lacks it
 NOT_LOADED = "not in the loaded lexicon"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sign_pipeline.gloss.fingerspelling import is_syllable
 from sign_pipeline.gloss.tables import Tables
 from sign_pipeline.gloss.vocabulary import NOT_LOADED, Vocabulary
-from sign_pipeline.lexicon import GlossEntry
+from sign_pipeline.inventory import GlossEntry
 
 #: why a verb, adjective, adverb or determiner with no sign is left out (only nouns are spelled)
 NO_SIGN = "no sign for this word"

@@ -1,7 +1,7 @@
 """How each signer looks: the avatar's appearance table, keyed by signer id.
 
 Signers 1-4 (REAL01-REAL04, the demo corpus's signers) are drawn by hand. Every other id
-up to :data:`sign_pipeline.skeleton.NUM_SIGNERS` gets an appearance derived from the id
+up to :data:`sign_pipeline.signers.NUM_SIGNERS` gets an appearance derived from the id
 alone (skin, hair, clothing, background, body proportions and placement), so real data
 with signers 2, 6 and 10 renders, and signer 6 looks the same on every machine and in
 every run.
@@ -15,7 +15,7 @@ from functools import cache
 
 import numpy as np
 
-from sign_pipeline import skeleton as sk
+from sign_pipeline import signers
 
 Color = tuple[int, int, int]
 
@@ -119,7 +119,7 @@ def get_appearance(signer: str | int | Appearance | None = None) -> Appearance:
         return SIGNERS[0]
     if isinstance(signer, str) and signer in SIGNERS_BY_ID:
         return SIGNERS_BY_ID[signer]
-    idx = sk.signer_index(signer)  # raises ValueError for bad ids
+    idx = signers.index(signer)  # raises ValueError for bad ids
     if idx < len(SIGNERS):
         return SIGNERS[idx]
     return derived_appearance(idx + 1)
@@ -177,7 +177,7 @@ def derived_appearance(number: int) -> Appearance:
     clothing colour and hair style step through their lists so neighbouring ids differ.
     """
     n = int(number)
-    sk.signer_index(n)  # raises ValueError outside 1..NUM_SIGNERS
+    signers.index(n)  # raises ValueError outside 1..NUM_SIGNERS
     tone = (3 * n) % len(_SKIN_TONES)  # eight ids in a row cover all eight tones
     lo, hi = _SKIN_TONES[tone], _SKIN_TONES[min(tone + 1, len(_SKIN_TONES) - 1)]
     frac = 0.5 * _unit(n, "skin")

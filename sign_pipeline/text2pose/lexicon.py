@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import skeleton as sk
-from ..lexicon import load_inventory
+from ..inventory import load_inventory
 from ..motion import GlossTiming, lowpass, minimum_jerk, question_face, resample, transition_frames
 from ..registry import register
 from .base import GlossInput, PoseOutput, Text2Pose

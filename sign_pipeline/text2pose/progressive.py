@@ -47,7 +47,7 @@ from sign_pipeline import motion
 from sign_pipeline.modeling import SignModelConfig, SignPreTrainedModel
 from sign_pipeline.registry import register
 from sign_pipeline.text2pose.base import GlossInput, PoseOutput
-from sign_pipeline.text2pose.frames import (  # noqa: F401 (re-exported for tests)
+from sign_pipeline.text2pose.learned import (  # noqa: F401 (re-exported for tests)
     NUM_VALUES,
     QUESTION_IDS,
     HandMotionCritic,

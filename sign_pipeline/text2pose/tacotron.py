@@ -52,7 +52,7 @@ from sign_pipeline import motion
 from sign_pipeline.modeling import SignModelConfig, SignPreTrainedModel
 from sign_pipeline.registry import register
 from sign_pipeline.text2pose.base import GlossInput, PoseOutput
-from sign_pipeline.text2pose.frames import (
+from sign_pipeline.text2pose.learned import (
     NUM_VALUES,
     QUESTION_IDS,
     HandMotionCritic,

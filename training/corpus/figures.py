@@ -14,12 +14,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from sign_pipeline import skeleton as sk
-from sign_pipeline.lexicon.forms import load_handshapes
+from sign_pipeline.inventory.forms import load_handshapes
 from sign_pipeline.pose2video.avatar_drawing import render_avatar
 from training.corpus import kinematics as kin
 from training.corpus.generate import ClipJob, make_clip
-from training.corpus.motion import CONTACT, Body, orientation_matrix, synthesize
-from training.corpus.signers import SIGNER_IDS, get_style
+from training.corpus.parametric_signer import CONTACT, Body, orientation_matrix, synthesize
+from training.corpus.signer_styles import SIGNER_IDS, get_style
 
 
 def _font(size: int) -> ImageFont.ImageFont:

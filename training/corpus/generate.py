@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from sign_pipeline.formats.aihub import GlossSpan, write_aihub_clip
-from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.inventory import load_inventory
 from sign_pipeline.pose2video.avatar_drawing import render_avatar
 from sign_pipeline.skeleton import PoseSequence
-from training.corpus.motion import synthesize
 from training.corpus.noise import add_detection_noise
+from training.corpus.parametric_signer import synthesize
 from training.corpus.sentences import all_sentences
-from training.corpus.signers import SIGNER_IDS, get_style
+from training.corpus.signer_styles import SIGNER_IDS, get_style
 
 FPS = 30.0
 #: ``metaData.exportedOn`` of every morpheme file the corpus writes.

@@ -1,8 +1,8 @@
 """Hand-written placeholder forms (frequent glosses, numbers, finger alphabet) and the
-builder of ``sign_pipeline/lexicon/forms.json``.
+builder of ``sign_pipeline/inventory/forms.json``.
 
 ``python -m training.corpus.handmade`` rewrites forms.json: the hand-written forms below,
-then a hash-derived form (:func:`sign_pipeline.lexicon.forms.derive_form`) for every other
+then a hash-derived form (:func:`sign_pipeline.inventory.forms.derive_form`) for every other
 gloss of the inventory, keeping every manual parameter tuple unique. Existing derived
 forms are kept as they are, so adding glosses never changes the forms of old ones.
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from sign_pipeline.lexicon import load_inventory
-from sign_pipeline.lexicon.forms import (
+from sign_pipeline.inventory import load_inventory
+from sign_pipeline.inventory.forms import (
     FORMS_PATH,
     SignForm,
     derive_form,

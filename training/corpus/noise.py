@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sign_pipeline import skeleton as sk
-from training.corpus.motion import smooth_noise
+from training.corpus.parametric_signer import smooth_noise
 
 _BLOCK_SIGMA = {"pose": 0.003, "face": 0.0022, "left_hand": 0.005, "right_hand": 0.005}
 

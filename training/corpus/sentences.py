@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sign_pipeline.lexicon import load_inventory
+from sign_pipeline.inventory import load_inventory
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Pipeline of :func:`synthesize`:
 
-1. every gloss's form (:mod:`sign_pipeline.lexicon.forms`) becomes a *stroke*: per frame
+1. every gloss's form (:mod:`sign_pipeline.inventory.forms`) becomes a *stroke*: per frame
    the contact point of each hand (location + movement path), its palm orientation and
    its handshape (finger joint angles; handshape changes, finger wiggles, forearm twists);
 2. strokes are joined by minimum-jerk transitions whose length grows with the distance
@@ -29,10 +29,10 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from sign_pipeline import skeleton as sk
-from sign_pipeline.lexicon.forms import FACE_LOCATIONS, SignForm, get_form, load_handshapes
+from sign_pipeline.inventory.forms import FACE_LOCATIONS, SignForm, get_form, load_handshapes
 from sign_pipeline.motion import minimum_jerk_profile
 from training.corpus import kinematics as kin
-from training.corpus.signers import SignerStyle
+from training.corpus.signer_styles import SignerStyle
 
 # ---------------------------------------------------------------------------- constants
 

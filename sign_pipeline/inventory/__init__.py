@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-LEXICON_DIR = Path(__file__).resolve().parent
-GLOSSES_PATH = LEXICON_DIR / "glosses.json"
+INVENTORY_DIR = Path(__file__).resolve().parent
+GLOSSES_PATH = INVENTORY_DIR / "glosses.json"
 
 FINGER_CATEGORIES = ("finger_consonant", "finger_vowel")
 

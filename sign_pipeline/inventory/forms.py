@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-from sign_pipeline.lexicon import LEXICON_DIR, load_inventory
+from sign_pipeline.inventory import INVENTORY_DIR, load_inventory
 
-FORMS_PATH = LEXICON_DIR / "forms.json"
-HANDSHAPES_PATH = LEXICON_DIR / "handshapes.json"
+FORMS_PATH = INVENTORY_DIR / "forms.json"
+HANDSHAPES_PATH = INVENTORY_DIR / "handshapes.json"
 
 HANDS = ("one", "sym", "dom")  # one-handed, two-handed symmetric, dominant over base hand
 
@@ -306,7 +306,7 @@ def write_forms(forms: list[SignForm], path: str | Path = FORMS_PATH) -> None:
         "NOT validated Korean Sign Language: a few dozen frequent glosses, the numbers and the "
         "finger alphabet (letters modelled on the jamo shapes) were written by hand, the rest "
         "derived from a hash of the gloss (source: derived) with no two glosses sharing a "
-        "manual form. Parameters: see sign_pipeline/lexicon/forms.py and handshapes.json."
+        "manual form. Parameters: see sign_pipeline/inventory/forms.py and handshapes.json."
     )
     lines = ["{", f' "_note": {json.dumps(note, ensure_ascii=False)},', ' "forms": [']
     for i, form in enumerate(forms):
