@@ -25,7 +25,9 @@ def _list(pipe) -> None:
         for name in registry.names(stage):
             bi = registry.info(stage, name, pipe.checkpoints)
             state = "installed  " if bi.installed else "unavailable"
-            print(f"  {name:12s} {state}  {bi.description if bi.installed else bi.reason}")
+            label = registry.label(stage, name)
+            shown = label if label == name else f"{label} ({name})"
+            print(f"  {shown:25s} {state}  {bi.description if bi.installed else bi.reason}")
     print(f"signers ({pipe.default_text2pose} + {pipe.default_pose2video}):")
     for _, label in pipe.signers():
         print(f"  {label}")
@@ -42,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="side-by-side mp4 to write (default: a new file in the temporary folder, printed)",
     )
-    ap.add_argument("--text2pose", default="lexicon")
-    ap.add_argument("--pose2video", default="avatar")
+    ap.add_argument("--text2pose", default="lexicon",
+                    help="lexicon, Transformer or Tacotron (see --list)")
+    ap.add_argument("--pose2video", default="avatar", help="avatar, EDN or StyleGAN2 (see --list)")
     ap.add_argument(
         "--signer",
         default=None,

@@ -43,8 +43,10 @@ REFERENCE_LABEL = "corpus reference"
 
 
 def pair_label(text2pose: str, pose2video: str) -> str:
-    """``"lexicon + avatar"``: how a pair is named on the page and in the API."""
-    return f"{text2pose}{PAIR_SEPARATOR}{pose2video}"
+    """``"Transformer + StyleGAN2"``: how a pair is named on the page and in the API (the
+    backends' labels; :func:`parse_pair` also takes their file names)."""
+    return (f"{registry.label('text2pose', text2pose)}{PAIR_SEPARATOR}"
+            f"{registry.label('pose2video', pose2video)}")
 
 
 def parse_pair(label: object) -> tuple[str, str]:
@@ -59,7 +61,7 @@ def parse_pair(label: object) -> tuple[str, str]:
         )
     if not all(parts):
         raise PipelineError(f"a pair needs both backend names, got {label!r}")
-    return parts[0], parts[1]
+    return registry.resolve("text2pose", parts[0]), registry.resolve("pose2video", parts[1])
 
 
 def installed_pairs(checkpoints: Path | None = None) -> list[tuple[str, str]]:

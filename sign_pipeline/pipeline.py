@@ -84,16 +84,17 @@ class SignPipeline:
             raise PipelineError(f"checkpoint folder {self.checkpoints} does not exist")
         self._backends: dict[tuple[str, str], object] = {}
         self._lock = threading.Lock()
-        self.default_text2pose = text2pose
-        self.default_pose2video = pose2video
+        self.default_text2pose = registry.resolve("text2pose", text2pose)
+        self.default_pose2video = registry.resolve("pose2video", pose2video)
 
     def backend(self, stage: str, name: str):
-        """The loaded backend (loaded on first use, then reused)."""
-        key = (stage, name)
+        """The loaded backend (loaded on first use, then reused); ``name`` is the file name
+        or the label users know it by ("Transformer" = "progressive")."""
+        key = (stage, registry.resolve(stage, name))
         with self._lock:
             if key not in self._backends:
                 try:
-                    self._backends[key] = registry.load(stage, name, self.checkpoints)
+                    self._backends[key] = registry.load(stage, key[1], self.checkpoints)
                 except KeyError as exc:
                     raise PipelineError(str(exc.args[0])) from None
                 except ValueError as exc:
@@ -160,8 +161,8 @@ class SignPipeline:
         """
         if files not in ("all", "video"):
             raise ValueError(f"files must be 'all' or 'video', got {files!r}")
-        t2p_name = text2pose or self.default_text2pose
-        p2v_name = pose2video or self.default_pose2video
+        t2p_name = registry.resolve("text2pose", text2pose or self.default_text2pose)
+        p2v_name = registry.resolve("pose2video", pose2video or self.default_pose2video)
         try:
             speed = float(speed)
         except (TypeError, ValueError):

@@ -40,6 +40,8 @@ def register(cls: type) -> type:
         raise TypeError(f"{cls.__name__}: backends live in sign_pipeline/<stage>/<name>.py")
     stage, name = parts[-2], parts[-1]
     cls.name = name
+    if not cls.__dict__.get("label"):
+        cls.label = name
     if getattr(cls, "checkpoint", "") == "":  # "" = the default folder, None = no checkpoint
         cls.checkpoint = name
     _CLASSES[(stage, name)] = cls
@@ -70,6 +72,30 @@ def _scan(stage: str) -> None:
     _SCANNED.add(stage)
 
 
+def resolve(stage: str, name: object) -> str:
+    """The backend's file name for what a user typed: its file name or its label, in any case
+    (``"Transformer"``, ``"progressive transformer"``, ``"progressive"`` -> ``"progressive"``).
+    Unknown names come back unchanged, so :func:`backend_class` can say which exist."""
+    text = str(name).strip()
+    wanted = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+    _scan(stage)
+    for (s, n), cls in _CLASSES.items():
+        if s != stage:
+            continue
+        spellings = {n, cls.label.lower(), *(a.lower() for a in getattr(cls, "aliases", ()))}
+        if wanted in spellings:
+            return n
+    return text
+
+
+def label(stage: str, name: str) -> str:
+    """The name users know a backend by (``"progressive"`` -> ``"Transformer"``)."""
+    try:
+        return backend_class(stage, resolve(stage, name)).label
+    except (KeyError, ImportError):
+        return name
+
+
 def names(stage: str) -> list[str]:
     """Every backend of a stage that exists as a file (installed or not), preferred first."""
     _scan(stage)
@@ -91,16 +117,20 @@ class BackendInfo:
 def backend_class(stage: str, name: str) -> type:
     """The registered class (KeyError naming the known backends, ImportError saying why)."""
     _scan(stage)
+    name = resolve(stage, name)
     if (stage, name) in _CLASSES:
         return _CLASSES[(stage, name)]
     if (stage, name) in _FAILED:
         raise ImportError(f"{stage} backend {name!r} cannot be loaded: {_FAILED[(stage, name)]}")
-    raise KeyError(f"unknown {stage} backend {name!r}; known: {', '.join(names(stage))}")
+    known = ", ".join(f"{_CLASSES[(stage, n)].label} ({n})" if (stage, n) in _CLASSES
+                      and _CLASSES[(stage, n)].label != n else n for n in names(stage))
+    raise KeyError(f"unknown {stage} backend {name!r}; known: {known}")
 
 
 def info(stage: str, name: str, checkpoints: Path | None = None) -> BackendInfo:
     """Whether a backend can be used, and if not, why."""
     checkpoints = Path(checkpoints) if checkpoints is not None else CHECKPOINTS
+    name = resolve(stage, name)
     try:
         cls = backend_class(stage, name)
     except ImportError:
@@ -119,6 +149,7 @@ def available(stage: str, checkpoints: Path | None = None) -> list[str]:
 
 def load(stage: str, name: str, checkpoints: Path | None = None):
     """Instantiate an installed backend from its checkpoint."""
+    name = resolve(stage, name)
     bi = info(stage, name, checkpoints)
     if not bi.installed:
         raise ValueError(f"{stage} backend {name!r} is not installed: {bi.reason}")

@@ -31,6 +31,7 @@ class AvatarRenderer(Pose2Video):
     (:func:`.avatar_drawing.render_avatar`). Fast enough to run live (a few ms per frame).
     """
 
+    label = "avatar"
     description = "stylised avatar drawn from the keypoints (no model, ~2 ms/frame)"
     checkpoint = None
 

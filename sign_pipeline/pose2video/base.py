@@ -27,6 +27,10 @@ class Pose2Video(ABC):
 
     #: Set by :func:`sign_pipeline.registry.register` from the file name.
     name: ClassVar[str] = ""
+    #: The name users know it by on the page, in ``--list`` and the API ("Transformer");
+    #: the registry also takes ``name`` and ``aliases`` in any case.
+    label: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
     #: Checkpoint folder under the checkpoints root: "" = the backend's name, None = none.
     checkpoint: ClassVar[str | None] = ""

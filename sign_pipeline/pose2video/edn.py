@@ -315,6 +315,8 @@ def _signer_folders(shipped: Path) -> list[Path]:
 class EDN(Pose2Video):
     """Everybody Dance Now: a trained stick-figure-to-frame GAN (see the module docstring)."""
 
+    label = "EDN"
+    aliases = ("everybody dance now",)
     description = "Everybody Dance Now GAN: stick figure -> signer video (trained, ~40 ms/frame)"
     streams = True
     model_class = EDNModel

@@ -462,6 +462,7 @@ class StyleGAN2Discriminators(nn.Module):
 class StyleGAN2(Pose2Video):
     """Conditional StyleGAN2: keypoints + signer -> frames (see the module docstring)."""
 
+    label = "StyleGAN2"
     description = "StyleGAN2, pose-conditioned: keypoints + signer -> signer video (trained)"
     streams = True
     model_class = StyleGAN2Model

@@ -87,6 +87,7 @@ def _join_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @register
 class LexiconText2Pose(Text2Pose):
     name = "lexicon"
+    label = "lexicon"
     description = "Lexicon concatenation (sign.mt style): no training, one clip per gloss"
 
     def __init__(

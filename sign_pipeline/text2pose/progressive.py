@@ -583,6 +583,8 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
 class ProgressiveText2Pose(LearnedText2Pose):
     """The "Transformer" choice: a trained Progressive Transformer."""
 
+    label = "Transformer"
+    aliases = ("progressive transformer",)
     description = "Progressive Transformer (learned; counter-based length, attention timings)"
     model_class = ProgressiveTransformer
     config_class = ProgressiveConfig

@@ -545,6 +545,7 @@ def attention_boundaries(attention: np.ndarray) -> np.ndarray:
 class TacotronText2Pose(LearnedText2Pose):
     """The "Tacotron" choice: a trained Tacotron with location-sensitive attention."""
 
+    label = "Tacotron"
     description = "Tacotron (learned; CBHG encoder, location-sensitive attention, stop output)"
     model_class = Tacotron
     config_class = TacotronConfig
