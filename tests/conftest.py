@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Taught signs (sign_pipeline.signs) live in the user's data folder by default: the tests use a
+# fresh empty folder of their own, so a developer's own signs never change a result.
+os.environ["KSL_SIGNS"] = tempfile.mkdtemp(prefix="ksl_test_signs_")
+atexit.register(shutil.rmtree, os.environ["KSL_SIGNS"], True)
 
 
 @pytest.fixture(scope="session")

@@ -105,13 +105,14 @@ class GlossResult:
 
     @property
     def coverage(self) -> dict[str, int]:
-        """Words per source (a fingerspelled word or a composed number counts once) + skipped."""
+        """Words per source (a fingerspelled word or a composed number counts once) + skipped;
+        "taught" (:mod:`sign_pipeline.signs`) appears when a taught sign is used."""
         out = dict.fromkeys(SOURCES, 0)
         seen: set[int] = set()
         for it in self.items:
             if it.group not in seen:
                 seen.add(it.group)
-                out[it.source] += 1
+                out[it.source] = out.get(it.source, 0) + 1  # "taught": only when there is one
         out["skipped"] = len(self.skipped)
         return out
 
@@ -120,7 +121,7 @@ class GlossResult:
         """Glosses per source (every fingerspelled letter counts)."""
         out = dict.fromkeys(SOURCES, 0)
         for it in self.items:
-            out[it.source] += 1
+            out[it.source] = out.get(it.source, 0) + 1
         return out
 
     @property

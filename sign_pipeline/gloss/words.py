@@ -81,9 +81,13 @@ class WordLookup:
         return None
 
     def is_place(self, gloss: str) -> bool:
-        """True for a place name of the inventory (서울, 명동)."""
+        """True for a place name of the inventory (서울, 명동), or for a gloss only the loaded
+        vocabulary has (data or a taught sign): before 역 that is a station's name
+        (광화문역 -> 광화문 지하철)."""
         entry = self.inventory.get(gloss)
-        return entry is not None and entry.category == "place"
+        if entry is not None:
+            return entry.category == "place"
+        return self.vocabulary is not None and gloss in self.vocabulary.glosses
 
     def resolve_word(
         self, word: str, start: int, proper: bool, station: bool = True

@@ -47,7 +47,7 @@ def to_pixels(
         else np.asarray(mask, bool).reshape(kp.shape[:2])
     )
     if rescale_bones:
-        kp = _rescale_bones(kp, m, app)
+        kp = rescale_bones(kp, m, app)
     out = app.pixel(kp)
     if size != FRAME_SIZE:
         out *= np.float32(size / FRAME_SIZE)
@@ -89,8 +89,10 @@ def _median_len(kp: np.ndarray, m: np.ndarray, a: int, b: int) -> float | None:
     return float(np.median(np.linalg.norm(kp[ok, a] - kp[ok, b], axis=-1)))
 
 
-def _rescale_bones(kp: np.ndarray, m: np.ndarray, app: Appearance) -> np.ndarray:
-    """Arms, hands and head resized to the signer's proportions (normalised units)."""
+def rescale_bones(kp: np.ndarray, m: np.ndarray, app: Appearance) -> np.ndarray:
+    """Arms, hands and head ``[T, 127, 2]`` (normalised units) resized to the proportions of
+    ``app`` (anything with ``upper_arm``, ``forearm``, ``hand`` and ``face_width`` in shoulder
+    widths: an :class:`Appearance`, or :class:`sign_pipeline.signs.retarget.Proportions`)."""
     kp = kp.copy()
     for shoulder, elbow, wrist, hand in (
         (sk.R_SHOULDER, sk.R_ELBOW, sk.R_WRIST, sk.RIGHT_HAND),
@@ -129,4 +131,4 @@ def _rescale_bones(kp: np.ndarray, m: np.ndarray, app: Appearance) -> np.ndarray
     return kp
 
 
-__all__ = ["FRAME_SIZE", "retarget", "to_pixels"]
+__all__ = ["FRAME_SIZE", "rescale_bones", "retarget", "to_pixels"]
