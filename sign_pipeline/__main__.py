@@ -3,17 +3,47 @@
 Writes the side-by-side video (skeleton with the current gloss as a subtitle, signer beside
 it) to ``-o`` (an ``.mp4``; without ``-o``, to a new temporary folder, printed);
 ``--keypoints out.pose`` (or a folder for OpenPose JSON frames) writes the keypoints.
+Nothing it did not write is overwritten: a ``--keypoints`` folder must be new, empty, or
+hold only the ``sign_*_keypoints.json`` frames of an earlier run (those are replaced).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from . import registry
+
+#: The OpenPose frames this command writes into a ``--keypoints`` folder.
+FRAME_NAME = re.compile(r"sign_\d{12}_keypoints\.json")
+
+
+def keypoints_folder_problem(folder: Path) -> str | None:
+    """Why ``--keypoints FOLDER`` cannot take the frames (None when it can): a file of that
+    name, or a folder holding anything but this command's own frames."""
+    if folder.exists() and not folder.is_dir():
+        return f"--keypoints {folder}: a file, not a folder (give FILE.pose or a folder)"
+    if folder.is_dir():
+        others = sorted(p.name for p in folder.iterdir() if not FRAME_NAME.fullmatch(p.name))
+        if others:
+            shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+            return (f"--keypoints {folder}: the folder holds files this command did not write "
+                    f"({shown}); give a new or empty folder (nothing was deleted)")
+    return None
+
+
+def write_keypoint_frames(frames: list[Path], folder: Path) -> None:
+    """Put the frames in ``folder``, replacing only an earlier run's frames."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if FRAME_NAME.fullmatch(old.name) and old.is_file():
+            old.unlink()
+    for frame in frames:
+        shutil.copyfile(frame, folder / frame.name)
 
 
 def _list(pipe) -> None:
@@ -84,8 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"-o {args.output}: the video is written as H.264 mp4; name it *.mp4")
     else:
         out = Path(args.output)
+    if out.is_dir():
+        ap.error(f"-o {out}: a folder; name the video file (*.mp4)")
     if args.keypoints and Path(args.keypoints).suffix and Path(args.keypoints).suffix != ".pose":
         ap.error(f"--keypoints {args.keypoints}: give FILE.pose or a folder for OpenPose JSON")
+    if args.keypoints and Path(args.keypoints).suffix != ".pose":
+        problem = keypoints_folder_problem(Path(args.keypoints))
+        if problem:
+            ap.error(problem)
+    elif args.keypoints and Path(args.keypoints).is_dir():
+        ap.error(f"--keypoints {args.keypoints}: a folder; name the file (*.pose)")
     with tempfile.TemporaryDirectory() as tmp:
         try:
             res = pipe.run(
@@ -103,9 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             if kp.suffix == ".pose":
                 shutil.copyfile(res.files["pose"], kp)
             else:
-                if kp.exists():
-                    shutil.rmtree(kp)
-                shutil.copytree(Path(tmp) / "sign_openpose", kp)
+                write_keypoint_frames(sorted((Path(tmp) / "sign_openpose").iterdir()), kp)
     g = res.gloss
     print("glosses:", " ".join(g.glosses) + (" ?" if g.question else ""))
     print("coverage:", ", ".join(f"{k} {v}" for k, v in g.coverage.items()))

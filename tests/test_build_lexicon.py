@@ -100,3 +100,14 @@ def test_a_hand_never_seen_hangs_from_its_wrist_and_a_clip_without_shoulders_is_
     rest[sk.RIGHT_HAND] = np.nan
     r = rest_pose([rest, rest])
     np.testing.assert_allclose(r[sk.RIGHT_HAND], sk.neutral_pose()[sk.RIGHT_HAND], atol=1e-6)
+
+
+def test_rebuilding_replaces_the_lexicon_files_and_keeps_the_rest(small_prepared, tmp_path):
+    out = tmp_path / "lexicon"
+    build(small_prepared, out, ("train",))
+    (out / "README.md").write_text("model card")
+    summary = build(small_prepared, out)  # every split: more glosses than the first build
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "clips.npz", "config.json"]
+    assert (out / "README.md").read_text() == "model card"
+    assert LexiconText2Pose.from_pretrained(out).known_glosses() == set(summary["gloss_list"])
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no build left over

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import collections
-import shutil
+import json
+import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -81,12 +83,33 @@ def rest_pose(rests: list[np.ndarray]) -> np.ndarray:
 ALL_SPLITS = ("train", "dev", "test")
 
 
+def out_folder_problem(out: Path) -> str | None:
+    """Why ``--out`` cannot take the lexicon (None when it can): it must be new, empty, or
+    hold a lexicon checkpoint (whose files are then replaced, nothing else touched)."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out}: a file, not a folder"
+    if not out.is_dir() or not any(out.iterdir()):
+        return None
+    try:
+        backend = json.loads((out / "config.json").read_text("utf-8")).get("backend")
+    except (OSError, ValueError, AttributeError):
+        backend = None
+    if backend == "lexicon":
+        return None
+    return (f"--out {out}: the folder holds files that are not a lexicon checkpoint; give a "
+            "new or empty folder, or a lexicon checkpoint to replace (nothing was written)")
+
+
 def build(data: Path, out: Path, splits: tuple[str, ...] = ALL_SPLITS) -> dict:
     """Build the lexicon backend's data from the clips of ``splits`` (default: every clip:
     a lexicon is not a learned model; evaluation builds its own from the train split).
 
-    Raises ValueError when the data holds no usable gloss clip (nothing is written then).
+    Raises ValueError when the data holds no usable gloss clip or ``out`` holds other files
+    (see :func:`out_folder_problem`); nothing is written then.
     """
+    problem = out_folder_problem(Path(out))
+    if problem:
+        raise ValueError(problem)
     records = [r for r in load_manifest(data) if r.get("split") in splits]
     if not records:
         raise ValueError(f"{data}: no clips in the splits {', '.join(splits)}")
@@ -166,13 +189,16 @@ def build(data: Path, out: Path, splits: tuple[str, ...] = ALL_SPLITS) -> dict:
         "glosses_without_clip": missing,
     }
     out = Path(out)
-    tmp = out.with_name(f".{out.name}.building")
-    shutil.rmtree(tmp, ignore_errors=True)
-    backend.save_pretrained(tmp, extra)  # written aside, then swapped in: never half-written
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
-    size = sum(f.stat().st_size for f in out.iterdir())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # written aside, then moved in file by file: never half-written, and whatever else the
+    # folder holds (a model card, say) stays
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.", dir=out.parent) as tmp:
+        backend.save_pretrained(tmp, extra)
+        out.mkdir(exist_ok=True)
+        written = sorted(p.name for p in Path(tmp).iterdir())
+        for name in written:
+            os.replace(Path(tmp) / name, out / name)
+    size = sum((out / name).stat().st_size for name in written)
     glosses = sorted({g for _, g in clips})
     summary = {
         "signers": sorted(rest),

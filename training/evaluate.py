@@ -906,6 +906,23 @@ def format_tables(results: dict) -> str:
     return "\n".join(lines)
 
 
+def out_file_problem(out: Path) -> str | None:
+    """Why ``--out`` cannot take the results (None when it can): it must name a ``.json``
+    file that is new or holds an earlier evaluation (anything else is not overwritten)."""
+    if out.suffix.lower() != ".json" or out.is_dir():
+        return f"--out {out}: name the JSON file to write (*.json)"
+    if not out.exists():
+        return None
+    try:
+        command = json.loads(out.read_text("utf-8")).get("command", "")
+    except (OSError, ValueError, AttributeError):
+        command = ""
+    if str(command).startswith("python -m training.evaluate"):
+        return None
+    return (f"--out {out}: the file is not an earlier evaluation's results; name a new file "
+            "(nothing was written)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m training.evaluate", description=__doc__.split("\n")[0]
@@ -917,6 +934,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="docs/evaluation.json")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     args = ap.parse_args(argv)
+    problem = out_file_problem(Path(args.out))
+    if problem:
+        ap.error(problem)
     if args.threads:
         import torch
 

@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=3)
     ap.add_argument("--zoom", action="store_true", help="add right-hand crops, 4x")
     args = ap.parse_args(argv)
+    if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
+        ap.error(f"--out {args.out}: name the PNG file to write (*.png)")
     path = plot(args.data, args.out, args.backends, args.clips, args.frames, args.zoom)
     print(f"wrote {path}")
     return 0

@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", nargs="*", default=None, help="default: every installed one")
     ap.add_argument("--frames", type=int, default=8, help="skeleton frames per row")
     args = ap.parse_args(argv)
+    if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
+        ap.error(f"--out {args.out}: name the PNG file to write (*.png)")
     print(plot(args.data, args.out, args.clip, args.backends, args.frames))
     return 0
 
