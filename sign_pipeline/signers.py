@@ -2,7 +2,7 @@
 
 A signer is a number 1..``NUM_SIGNERS`` (16, the skeleton's one-hot size); in data it is
 written ``REALnn`` / ``SYNnn`` / ``CROWDnn``. Every count, index, one-hot and menu label of a
-signer in the project comes from here.
+signer in the project comes from here (:func:`label` for menus).
 Each backend says which ids it knows (:meth:`Text2Pose.signers`, :meth:`Pose2Video.signers`:
 the ids its checkpoint was built or trained with, or ``None`` for "any"); the pipeline offers
 the ids both chosen backends know, the first of them by default. How a signer *looks* is the
@@ -58,6 +58,19 @@ def name(signer: int, description: str | None = None) -> str:
     """Readable name for menus: ``"6 · REAL06"`` or ``"6 · REAL06 · long brown hair"``."""
     n = parse_signer(signer)
     return f"{n} · {code(n)}" + (f" · {description}" if description else "")
+
+
+def label(signer: object, note: str | None = None) -> str:
+    """The one label of a signer in every menu, whatever the backend draws it with:
+    ``"1 · REAL01 · short dark hair, blue shirt"``. The words are ``note`` when given (a
+    signer trained from someone's own recording says so), else the look of the corpus signer
+    with this id, which the avatar draws and the video models learned from."""
+    n = parse_signer(signer)
+    if not note:
+        from sign_pipeline.pose2video.appearances import get_appearance  # it imports this module
+
+        note = get_appearance(n).description
+    return name(n, note)
 
 
 def onehot(signer: int) -> np.ndarray:

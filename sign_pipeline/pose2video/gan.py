@@ -52,12 +52,13 @@ def load_placed(model_class, path) -> torch.nn.Module:
 def describe_signer(config, signer: int) -> str:
     """The menu words for a signer of a generator: its note (an own recording), else the
     corpus signer's look, else ""."""
+    from sign_pipeline import signers
     from sign_pipeline.pose2video.appearances import SIGNERS_BY_ID
 
     note = config.signer_notes.get(str(int(signer)))
     if note:
         return note
-    look = SIGNERS_BY_ID.get(int(signer))
+    look = SIGNERS_BY_ID.get(signers.code(signer))
     return look.description if look is not None else ""
 
 
