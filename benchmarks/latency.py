@@ -12,7 +12,7 @@ as soon as the keypoints exist it encodes the skeleton alone as a quick preview 
 ms"; "skeleton shown s" is when it can play). "first frame s" is when the first frame of
 the signer video can be shown (wall clock from the request): for a backend slower than real
 time (EDN) the page shows what is drawn so far, re-encoded each time it has doubled (pieces
-of ``app.STREAM_CHUNK`` frames), so it is when the first piece plays ("stream ms": those
+of ``ui.serving.STREAM_CHUNK`` frames), so it is when the first piece plays ("stream ms": those
 encodes); for the others it is when the whole video is ready.
 
 ``--api URL`` measures the same sentences through a running server's ``translate``
@@ -33,11 +33,10 @@ import numpy as np
 from sign_pipeline import render
 from sign_pipeline.gloss.examples import SHOWCASE as EXAMPLES
 from sign_pipeline.pipeline import SignPipeline, SignResult
+from ui.serving import STREAM_CHUNK  # the page's streamed piece (no gradio in there)
 
 STAGES = ("gloss", "text2pose", "skeleton", "preview", "pose2video", "stream", "videos",
           "files")  # fmt: skip
-#: Frames per streamed piece, as the page (app.STREAM_CHUNK; not imported: app loads gradio).
-STREAM_CHUNK = 15
 
 
 def page_run(pipe: SignPipeline, text: str, signer, out_dir: Path, files: str) -> SignResult:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
-from app import AnswerCache
+from ui.serving import AnswerCache
+
+#: Seconds a test waits for another thread before it fails (never slept through).
+TIMEOUT = 30
 
 
 def test_simultaneous_requests_for_one_answer_make_it_once(tmp_path):
@@ -16,7 +18,10 @@ def test_simultaneous_requests_for_one_answer_make_it_once(tmp_path):
 
     def make() -> tuple[Path, dict]:
         calls.append(1)
-        time.sleep(0.3)
+        # the other four ask while this one is making it: they wait for it, not make it
+        # again (were they to make it, this would time out with fewer than four waiting)
+        if len(calls) == 1:
+            assert cache.wait_for_waiters(("k",), 4, timeout=TIMEOUT)
         video.write_bytes(b"mp4")
         return video, {"frames": 10}
 
@@ -26,7 +31,7 @@ def test_simultaneous_requests_for_one_answer_make_it_once(tmp_path):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(TIMEOUT)
     assert len(calls) == 1
     assert sorted(shared for _, _, shared in got) == [False, True, True, True, True]
     assert all(v == video and s == {"frames": 10} for v, s, _ in got)
@@ -43,7 +48,8 @@ def test_a_failed_maker_leaves_the_waiters_to_try_themselves(tmp_path):
     def failing() -> tuple[Path, dict]:
         calls.append("fail")
         started.set()
-        time.sleep(0.2)
+        # fail only once the second request waits for this answer
+        assert cache.wait_for_waiters(("k",), 1, timeout=TIMEOUT)
         raise ValueError("no sign")
 
     def working() -> tuple[Path, dict]:
@@ -62,9 +68,9 @@ def test_a_failed_maker_leaves_the_waiters_to_try_themselves(tmp_path):
 
     t = threading.Thread(target=first)
     t.start()
-    started.wait(5)
+    assert started.wait(TIMEOUT)
     video, _, shared = cache.fetch(("k",), working)  # waits, then makes it itself
-    t.join()
+    t.join(TIMEOUT)
     assert errors == ["no sign"] and calls == ["fail", "ok"]
     assert shared is False and video.name == "b.mp4"
 

@@ -157,7 +157,7 @@ def test_tiled_video_holds_every_pair_until_the_longest_ends(pipe, pair, tmp_pat
 
 
 def test_evaluation_json_feeds_the_about_table_and_the_reference_motion(tmp_path):
-    app = pytest.importorskip("app")
+    page_html = pytest.importorskip("ui.html")
     ev = {
         "date": "2026-11-29T10:00:00+00:00",
         "command": "python -m training.evaluate --data data/prepared",
@@ -174,25 +174,25 @@ def test_evaluation_json_feeds_the_about_table_and_the_reference_motion(tmp_path
     path.write_text(json.dumps(ev), "utf-8")
     loaded = cmp.load_evaluation(path)
     assert cmp.reference_motion(loaded) == {"wrist_speed_mean": 1.25, "articulation": 0.05}
-    page = app._about_models_html(loaded)
+    page = page_html.about_models_html(loaded)
     for needle in ("2026-11-29", "python -m training.evaluate", "some_backend", "3.500",
                    "0.400", "some_renderer", "21.50"):  # fmt: skip
         assert needle in page
     assert cmp.load_evaluation(tmp_path / "missing.json") is None
     (tmp_path / "bad.json").write_text("{not json", "utf-8")
     assert cmp.load_evaluation(tmp_path / "bad.json") is None
-    assert "training.evaluate" in app._about_models_html(None)
+    assert "training.evaluate" in page_html.about_models_html(None)
 
 
 def test_grid_and_table_html_show_results_errors_and_pending(pipe, pair, tmp_path):
-    app = pytest.importorskip("app")
+    page_html = pytest.importorskip("ui.html")
     ok = cmp.run_pair(pipe, SENTENCE, *pair, signer=1, speed=1.0, out_dir=tmp_path)
     bad = cmp.PairResult("x", "y", error="x <broke>")
-    grid = app._grid_html([ok, bad], ["later + one"])
+    grid = page_html.grid_html([ok, bad], ["later + one"])
     assert grid.count('class="compare-cell') == 3
     assert f"/gradio_api/file={ok.video}" in grid and "x &lt;broke&gt;" in grid
     assert "running" in grid
-    table = app._table_html([ok, bad], {"wrist_speed_mean": 1.25})
+    table = page_html.table_html([ok, bad], {"wrist_speed_mean": 1.25})
     assert f"<td>{ok.n_frames}</td>" in table and "failed: x &lt;broke&gt;" in table
     assert "corpus reference clips" in table and "1.250" in table
     assert "n/a" in table  # no recogniser, no reference clip: said, not left blank

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+import types
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +43,30 @@ def test_errors_come_back_and_a_dead_worker_is_replaced(workers, tmp_path):
         os.kill(pid, signal.SIGKILL)
     video, _ = workers.sign("지하철", tmp_path, signer=1)
     assert video.is_file()
+
+
+def _gradio_loaded() -> bool:
+    """Run in a worker: whether gradio was imported there."""
+    return "gradio" in sys.modules
+
+
+def test_a_worker_started_by_the_app_does_not_load_gradio(monkeypatch):
+    """A spawned worker runs the server's main file again (as ``__mp_main__``): app.py must
+    not import gradio at its top, or every worker carries ~1 GB it never uses."""
+    app_py = Path(__file__).resolve().parent.parent / "app.py"
+    main = types.ModuleType("__main__")
+    main.__file__ = str(app_py)  # the workers are started from ``python app.py``
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    w = SigningProcesses(registry.DEFAULT_CHECKPOINTS, processes=1)
+    try:
+        assert w.pool.submit(_gradio_loaded).result(timeout=300) is False
+        # the worker did run app.py: its command line is there
+        assert w.pool.submit(_main_file).result(timeout=60) == str(app_py)
+    finally:
+        w.close()
+
+
+def _main_file() -> str | None:
+    """Run in a worker: the file its ``__mp_main__`` came from."""
+    main = sys.modules.get("__mp_main__")
+    return getattr(main, "__file__", None)

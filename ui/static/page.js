@@ -1,0 +1,58 @@
+// Page script: the gloss being signed under the video and the playing chip highlighted;
+// the compare grid's videos start (and restart) together.
+(() => {
+  function nowSigning() {
+    const v = document.querySelector('#sign_video video');
+    const box = document.querySelector('#now-signing');
+    const line = document.querySelector('#glosses .gloss-line');
+    if (!box) return;
+    let spans = [];
+    try { spans = JSON.parse(line.dataset.spans); } catch (e) { spans = []; }
+    if (!v || !spans.length) { box.textContent = ''; box.dataset.text = ''; return; }
+    const t = v.currentTime; let cur = -1, nxt = -1;
+    for (let i = 0; i < spans.length; i++) {
+      if (t >= spans[i][2] && t < spans[i][3]) { cur = i; break; }
+      if (t < spans[i][2]) { nxt = i; break; }
+    }
+    const chips = line.querySelectorAll('.gloss-chip');
+    const on = cur >= 0 ? spans[cur][0] : -1;
+    chips.forEach((c, i) => c.classList.toggle('playing', i === on));
+    const text = cur >= 0 ? spans[cur][1] : (nxt >= 0 ? '→ ' + spans[nxt][1] : '');
+    const cls = cur >= 0 ? 'now' : 'next';
+    if (box.dataset.text !== text) {
+      box.dataset.text = text; box.textContent = '';
+      const s = document.createElement('span'); s.className = cls; s.textContent = text;
+      box.appendChild(s);
+    }
+  }
+  function restart(vids) { vids.forEach(v => { v.currentTime = 0; v.play().catch(() => {}); }); }
+  function compareGrid() {
+    const grid = document.querySelector('#cmp-grid .compare-grid');
+    if (!grid) return;
+    const vids = [...grid.querySelectorAll('video')];
+    if (!vids.length) return;
+    if (!grid.dataset.started && vids.every(v => v.readyState >= 3)) {
+      grid.dataset.started = '1'; restart(vids);
+    } else if (grid.dataset.started && vids.every(v => v.ended)) { restart(vids); }
+  }
+  // on a narrow screen, signing scrolls to where the result appears
+  function toResult() {
+    if (window.innerWidth > 700) return;
+    setTimeout(() => { const s = document.querySelector('#status');
+      if (s) s.scrollIntoView({block: 'start'}); }, 150);
+  }
+  document.addEventListener('click', e => {
+    if (!e.target.closest) return;
+    if (e.target.closest('.play-all')) {
+      restart([...document.querySelectorAll('#cmp-grid video')]);
+    }
+    if (e.target.closest('#go') || e.target.closest('#examples button')) toResult();
+  });
+  document.addEventListener('keydown', e => {
+    if (e.key === 'Enter' && !e.shiftKey && e.target.closest && e.target.closest('#sentence')) {
+      toResult();
+    }
+  });
+  function tick() { try { nowSigning(); compareGrid(); } catch (e) {} requestAnimationFrame(tick); }
+  requestAnimationFrame(tick);
+})();
