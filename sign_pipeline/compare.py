@@ -34,7 +34,7 @@ from . import metrics, registry, render
 from .pipeline import PipelineError, SignPipeline, SignResult
 
 #: Where ``python -m training.evaluate`` writes its results (the "About the models" table).
-EVALUATION_JSON = registry.ROOT / "docs" / "evaluation.json"
+EVALUATION_JSON = registry.shipped("docs/evaluation.json")
 #: Motion figures shown per pair (keys of :func:`sign_pipeline.metrics.motion_stats`).
 MOTION_KEYS = ("wrist_speed_mean", "wrist_speed_p95", "nondominant_ratio", "hand_size",
                "articulation")  # fmt: skip

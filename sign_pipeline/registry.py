@@ -15,9 +15,23 @@ import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+#: The source checkout (the folder above the package) when run from one.
+ROOT = PACKAGE.parent
+#: Where ``pip install .`` puts the repository-root files the library ships (pyproject.toml).
+INSTALLED_DATA = PACKAGE / "shipped"
+
+
+def shipped(relative: str) -> Path:
+    """A repository-root file or folder the library ships (``"checkpoints"``,
+    ``"assets/NanumGothic-subset.woff2"``): the installed copy after ``pip install .``, else
+    the source checkout's (a checkout or an editable install has no installed copy)."""
+    installed = INSTALLED_DATA / relative
+    return installed if installed.exists() else ROOT / relative
+
+
 #: The shipped checkpoints; ``KSL_CHECKPOINTS`` (or the app/CLI's ``--checkpoints``) picks another folder.
-DEFAULT_CHECKPOINTS = ROOT / "checkpoints"
+DEFAULT_CHECKPOINTS = shipped("checkpoints")
 CHECKPOINTS = Path(os.environ.get("KSL_CHECKPOINTS") or DEFAULT_CHECKPOINTS)
 
 STAGES = ("text2pose", "pose2video")
