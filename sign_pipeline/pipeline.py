@@ -20,6 +20,7 @@ from . import registry, render
 from . import signers as signer_ids
 from . import skeleton as sk
 from .gloss import GlossResult, text_to_gloss
+from .signs import TaughtSigns, WithTaughtSigns, mark_taught
 from .text2pose.base import GlossInput, PoseOutput
 
 
@@ -78,7 +79,12 @@ class SignPipeline:
         text2pose: str = "lexicon",
         pose2video: str = "avatar",
         checkpoints: str | Path | None = None,
+        signs: str | Path | TaughtSigns | None = None,
     ) -> None:
+        """``signs``: the folder of taught signs (default ``$KSL_SIGNS`` or the user's data
+        folder, see :mod:`sign_pipeline.signs`); every text-to-pose backend uses them."""
+        self.signs = signs if isinstance(signs, TaughtSigns) else TaughtSigns(signs)
+        self._with_signs: dict[tuple[str, bool], WithTaughtSigns] = {}
         self.checkpoints = Path(checkpoints) if checkpoints is not None else registry.CHECKPOINTS
         if not self.checkpoints.is_dir():
             raise PipelineError(f"checkpoint folder {self.checkpoints} does not exist")
@@ -101,6 +107,16 @@ class SignPipeline:
                     raise PipelineError(str(exc)) from None
             return self._backends[key]
 
+    def text2pose(self, name: str, taught_only: bool = False):
+        """The text-to-pose backend signing with the taught signs (``taught_only``: only
+        them; other glosses are captioned over the rest pose, see :mod:`sign_pipeline.signs`)."""
+        base = self.backend("text2pose", name)
+        key = (base.name, bool(taught_only))
+        with self._lock:
+            if key not in self._with_signs:
+                self._with_signs[key] = WithTaughtSigns(base, self.signs, bool(taught_only))
+            return self._with_signs[key]
+
     def warm_up(self) -> None:
         """Load Kiwi and the default backends now, so the first request is not the slow one."""
         text_to_gloss("지하철")
@@ -114,7 +130,7 @@ class SignPipeline:
         t2p = self.backend("text2pose", text2pose or self.default_text2pose)
         p2v = self.backend("pose2video", pose2video or self.default_pose2video)
         ids = signer_ids.supported(t2p.signers(), p2v.signers())
-        return [(i, signer_ids.name(i, p2v.describe_signer(i))) for i in ids]
+        return [(i, signer_ids.label(i, p2v.describe_signer(i))) for i in ids]
 
     def about(self, text2pose: str | None = None) -> dict:
         """Where the text-to-pose backend's data came from (``trained_on``, ``synthetic``)."""
@@ -145,6 +161,7 @@ class SignPipeline:
         stem: str = "sign",
         files: str = "all",
         stream: int = 0,
+        taught_only: bool = False,
     ) -> Iterator[SignResult]:
         """Run the pipeline, yielding the growing result after each stage.
 
@@ -158,6 +175,10 @@ class SignPipeline:
         ("files" stage); "video" writes only the side-by-side mp4 (``files["video"]``, the
         "videos" stage), the cheapest answer, leaving the other downloads to
         :meth:`write_keypoint_files` when someone asks for them.
+
+        Taught signs (``self.signs``) are used by every backend; ``taught_only`` signs nothing
+        else (the other glosses are captioned over the rest pose and listed in
+        ``res.pose.extras["not_signed"]``).
         """
         if files not in ("all", "video"):
             raise ValueError(f"files must be 'all' or 'video', got {files!r}")
@@ -169,7 +190,7 @@ class SignPipeline:
             raise PipelineError(f"speed must be a number, got {speed!r}") from None
         if not 0.25 <= speed <= 4.0:
             raise PipelineError(f"speed must be between 0.25 and 4, got {speed}")
-        t2p = self.backend("text2pose", t2p_name)
+        t2p = self.text2pose(t2p_name, taught_only)
         p2v = self.backend("pose2video", p2v_name)
         if signer is None:
             signer = self.default_signer(t2p_name, p2v_name)
@@ -178,7 +199,8 @@ class SignPipeline:
 
         t0 = time.perf_counter()
         try:
-            res.gloss = text_to_gloss(text, vocabulary=t2p.known_glosses())
+            res.gloss = mark_taught(text_to_gloss(text, vocabulary=t2p.known_glosses()),
+                                    self.signs.glosses())
         except ValueError as exc:  # GlossError is a ValueError
             raise PipelineError(str(exc)) from None
         res.timings["gloss"] = time.perf_counter() - t0
@@ -207,7 +229,7 @@ class SignPipeline:
 
         t0 = time.perf_counter()
         # a caption strip of the same height under the signer (its name) so the two line up
-        label = signer_ids.name(signer, p2v.describe_signer(signer))
+        label = signer_ids.label(signer, p2v.describe_signer(signer))
         try:
             if stream > 0 and p2v.streams:
                 pieces, drawing = [], 0.0  # the time spent drawing, not waiting on the consumer
