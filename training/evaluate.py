@@ -32,8 +32,8 @@ backend's frames for the reference keypoints and for each text-to-pose backend's
 Frames are sampled (SSIM and MediaPipe are slow); ``--size small`` takes a few clips and
 frames and runs in a minute or two (the tests use it).
 
-It writes the results JSON (read by the README and the app's compare view) and prints
-markdown tables.
+It writes the results JSON (read by the app's compare view) and prints markdown tables
+(docs/evaluation.md shows them).
 """
 
 from __future__ import annotations
@@ -818,7 +818,7 @@ def _fmt(value, digits: int = 3) -> str:
 
 
 def format_tables(results: dict) -> str:
-    """The results as markdown tables (what the command prints and the README shows)."""
+    """The results as markdown tables (what the command prints and docs/evaluation.md shows)."""
     lines = []
     data = results["data"]
     rec = results["recognizer"]

@@ -17,7 +17,7 @@ on the frame and on the crops, a two-scale patch discriminator on (stick figure,
 with feature matching, a temporal discriminator on consecutive pairs, and a discriminator
 each for face and hand crops. No pretrained network is involved anywhere.
 
-Sized for a 2-core CPU (see README for the sizes tried): the default config renders a
+Sized for a 2-core CPU (see docs/models/edn.md for the sizes tried): the default config renders a
 256 x 256 frame in about 40 ms there.
 
 A new signer trained from a person's own recording (``--videos``) is a checkpoint of its
