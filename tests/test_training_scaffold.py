@@ -116,12 +116,11 @@ def test_early_stopping_counts_checks_without_improvement():
 SCRIPT = textwrap.dedent(
     """
     import json, sys, torch
-    from training.loop import (setup_distributed, seed_everything, wrap_model, make_loader,
-                               mean_over_ranks, cleanup_distributed, unwrap)
-    dist = setup_distributed()
-    seed_everything(0, 0)  # same init on every rank
-    model = wrap_model(torch.nn.Linear(3, 1), dist)
-    seed_everything(0, dist.rank)
+    from training.loop import (setup_distributed, seed_everything, to_processes, make_loader,
+                               mean_over_ranks, cleanup_distributed, optimizer_step)
+    dist = setup_distributed("cpu")
+    seed_everything(0, dist.rank)  # a different init on every rank: rank 0's is copied
+    model = to_processes(torch.nn.Linear(3, 1), dist)
     x = torch.randn(64, 3)
     data = list(zip(x, x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3))
     loader = make_loader(data, 8, dist, shuffle=True, collate_fn=None)
@@ -131,9 +130,9 @@ SCRIPT = textwrap.dedent(
         loader.sampler.set_epoch(epoch) if hasattr(loader.sampler, "set_epoch") else None
         for xb, yb in loader:
             loss = ((model(xb).squeeze(-1) - yb) ** 2).mean()
-            opt.zero_grad(); loss.backward(); opt.step()
+            optimizer_step(model, opt, loss, dist)
             losses.append(mean_over_ranks(loss.item(), dist))
-    w = unwrap(model).weight.detach().flatten().tolist()
+    w = model.weight.detach().flatten().tolist()
     # one file per rank: two processes printing at once can interleave their lines
     with open(f"{sys.argv[1]}/rank{dist.rank}.json", "w") as f:
         json.dump({"rank": dist.rank, "world": dist.world_size, "backend":

@@ -1,15 +1,19 @@
 """What every training command shares: seeding, resumable checkpoints, a progress bar, loss
-curves (CSV + PNG), early stopping, and ``torchrun`` DistributedDataParallel set-up.
+curves (CSV + PNG), early stopping, the run's schedule, and ``torchrun`` set-up with one
+gradient all-reduce path.
 
-Plain functions and two small classes, no framework: a training script shows its own loop.
+Plain functions and small classes, no framework: a training script shows its own loop.
 
-    dist = setup_distributed()                 # rank/world from torchrun's env, or 1 process
+    dist = setup_distributed(device)           # rank/world from torchrun's env, or 1 process
     seed_everything(0, dist.rank)
-    model = wrap_model(model, dist)            # DDP when world_size > 1 (gloo on CPU, nccl on GPU)
+    model = to_processes(model, dist)          # on its device, rank 0's weights everywhere
     resume = ResumeState(out_dir)              # out_dir/resume.pt, written atomically
     state = resume.load()                      # None on a fresh start
     log = LossLog(out_dir)                     # out_dir/losses.csv + losses.png
-    for step in progress(range(start, steps), dist): ...
+    schedule = Schedule(epochs, steps, eval_every, max_minutes, steps_per_epoch)
+    for batch in ...:
+        optimizer_step(model, optimizer, loss, dist, clip=5.0)   # averaged over processes
+        if schedule.eval_due(step, end_of_epoch): ...
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from __future__ import annotations
 import csv
 import os
 import random
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,14 +59,21 @@ class DistInfo:
 
 def setup_distributed(device: str | None = None) -> DistInfo:
     """Join the process group ``torchrun`` describes in the environment (RANK, WORLD_SIZE,
-    LOCAL_RANK), with gloo on CPU and nccl on GPU; one plain process when not under torchrun."""
+    LOCAL_RANK); one plain process when not under torchrun. ``device`` ("cpu", "cuda",
+    "cuda:N"; None or "auto": a GPU when there is one) decides the device and the process
+    group's backend: nccl for GPU tensors, gloo for CPU tensors (also on a GPU host)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available() if device is None else device.startswith("cuda")
-    dev = torch.device(f"cuda:{local}") if use_cuda else torch.device("cpu")
+    if device in (None, "auto"):
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    use_cuda = device.startswith("cuda")
     if use_cuda:
+        index = device.partition(":")[2]
+        dev = torch.device(f"cuda:{int(index) if index and world == 1 else local}")
         torch.cuda.set_device(dev)
+    else:
+        dev = torch.device("cpu")
     if world > 1 and not torch.distributed.is_initialized():
         torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
     return DistInfo(rank, world, local, dev)
@@ -75,18 +87,63 @@ def cleanup_distributed() -> None:
         torch.distributed.destroy_process_group()
 
 
-def wrap_model(model: torch.nn.Module, dist: DistInfo) -> torch.nn.Module:
-    """The model on its device, in DistributedDataParallel when there are several processes."""
-    model = model.to(dist.device)
+def broadcast_parameters(module: torch.nn.Module, dist: DistInfo) -> None:
+    """Rank 0's parameters and buffers copied to every process (no-op for one process)."""
+    if dist.distributed:
+        for t in [*module.parameters(), *module.buffers()]:
+            torch.distributed.broadcast(t.data, 0)
+
+
+def to_processes(module: torch.nn.Module, dist: DistInfo) -> torch.nn.Module:
+    """``module`` on this process's device, with rank 0's weights in every process: the
+    start :func:`optimizer_step` keeps in step."""
+    module = module.to(dist.device)
+    broadcast_parameters(module, dist)
+    return module
+
+
+def average_gradients(module: torch.nn.Module, dist: DistInfo) -> None:
+    """The mean of the gradients over the torchrun processes, in one all-reduce (no-op for
+    one process). A parameter without a gradient here counts as zero, so every process
+    sends the same tensors whatever parts of the model its batch used."""
     if not dist.distributed:
-        return model
-    ids = [dist.local_rank] if dist.device.type == "cuda" else None
-    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        return
+    params = [p for p in module.parameters() if p.requires_grad]
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    torch.distributed.all_reduce(flat)
+    flat /= dist.world_size
+    offset = 0
+    for p, g in zip(params, grads, strict=True):
+        n = g.numel()
+        p.grad = flat[offset : offset + n].view_as(g).clone()
+        offset += n
 
 
-def unwrap(model: torch.nn.Module) -> torch.nn.Module:
-    """The model inside DDP (for saving)."""
-    return model.module if hasattr(model, "module") else model
+def optimizer_step(module: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                   loss: torch.Tensor, dist: DistInfo, clip: float = 0.0) -> None:  # fmt: skip
+    """One update of ``module`` on ``loss``: zero, backward, gradients averaged over the
+    processes, norm clipped to ``clip`` (0: not clipped), step; then rank 0's buffers
+    (running statistics) copied to the others, so every process holds the same model."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    average_gradients(module, dist)
+    if clip:
+        torch.nn.utils.clip_grad_norm_(module.parameters(), clip)
+    optimizer.step()
+    if dist.distributed:
+        for b in module.buffers():
+            torch.distributed.broadcast(b.data, 0)
+
+
+def in_step(module: torch.nn.Module, dist: DistInfo) -> bool:
+    """Whether every process holds exactly the same weights (True for one process)."""
+    if not dist.distributed:
+        return True
+    flat = torch.cat([p.detach().reshape(-1) for p in module.parameters()])
+    everyone = [torch.zeros_like(flat) for _ in range(dist.world_size)]
+    torch.distributed.all_gather(everyone, flat)
+    return all(torch.equal(x, flat) for x in everyone)
 
 
 def length_batches(
@@ -141,11 +198,11 @@ def mean_over_ranks(value: float, dist: DistInfo) -> float:
 
 
 def progress(iterable: Iterable, dist: DistInfo | None = None, **kwargs) -> Iterator:
-    """A tqdm bar on the main process (silent on the others)."""
+    """A tqdm bar on the main process (silent on the others, and with ``disable=True``)."""
     from tqdm import tqdm
 
-    disable = dist is not None and not dist.is_main
-    return iter(tqdm(iterable, disable=disable, dynamic_ncols=True, **kwargs))
+    disable = kwargs.pop("disable", False) or (dist is not None and not dist.is_main)
+    return tqdm(iterable, disable=disable, dynamic_ncols=True, **kwargs)
 
 
 class LossLog:
@@ -186,7 +243,7 @@ class LossLog:
         import matplotlib.pyplot as plt
 
         rows = self.rows()
-        keys = sorted({k for r in rows for k in r if k != "step"})
+        keys = sorted({k for r in rows for k in r if k not in ("step", "epoch")})
         shares = ("ratio", "error", "stops", "failures", "rate", "wer", "ssim")
 
         def panel(k: str) -> str:
@@ -219,6 +276,47 @@ class LossLog:
         fig.savefig(self.png)
         plt.close(fig)
         return self.png
+
+
+# ---------------------------------------------------------------------------- schedule
+
+
+@dataclass
+class Schedule:
+    """When a run checks the dev set and when it ends, the same in every command.
+
+    ``epochs``: passes over the training data; ``steps``: optimiser updates (None: no
+    limit; the run ends at whichever comes first); ``eval_every``: optimiser steps between
+    dev checks, 0 at the end of every epoch; ``max_minutes``: training time;
+    ``steps_per_epoch``: optimiser updates in one pass over the data."""
+
+    epochs: int | None
+    steps: int | None
+    eval_every: int
+    max_minutes: float | None
+    steps_per_epoch: int
+
+    @property
+    def total_steps(self) -> int:
+        """Optimiser updates the run makes when nothing stops it early."""
+        limits = [self.steps] if self.steps is not None else []
+        if self.epochs is not None:
+            limits.append(self.epochs * max(1, self.steps_per_epoch))
+        if not limits:
+            raise ValueError("give --epochs or --steps")
+        return min(limits)
+
+    def eval_due(self, step: int, end_of_epoch: bool) -> bool:
+        """Whether to check the dev set after optimiser step ``step`` (1-based): every
+        ``eval_every`` steps (or every epoch) and always after the last one."""
+        if step >= self.total_steps:
+            return True
+        if self.eval_every:
+            return step % self.eval_every == 0
+        return end_of_epoch
+
+    def out_of_time(self, seconds: float) -> bool:
+        return self.max_minutes is not None and seconds >= 60 * self.max_minutes
 
 
 # ---------------------------------------------------------------------------- resume + stop
@@ -256,7 +354,8 @@ class ResumeState:
 
 
 class EarlyStopping:
-    """Stop when a dev metric (lower is better) has not improved for ``patience`` checks."""
+    """Stop when a dev metric (lower is better) has not improved for ``patience`` checks
+    (0: never stop early)."""
 
     def __init__(self, patience: int = 5, min_delta: float = 0.0) -> None:
         self.patience = patience
@@ -274,10 +373,239 @@ class EarlyStopping:
 
     @property
     def should_stop(self) -> bool:
-        return self.bad >= self.patience
+        """``patience`` checks without improvement (never with patience 0)."""
+        return self.patience > 0 and self.bad >= self.patience
 
     def state_dict(self) -> dict:
         return {"best": self.best, "bad": self.bad}
 
     def load_state_dict(self, d: dict) -> None:
         self.best, self.bad = float(d["best"]), int(d["bad"])
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+def from_main(value: float, dist: DistInfo) -> float:
+    """Rank 0's number in every process (a dev check runs there only; a clock read in each
+    process would differ)."""
+    if not dist.distributed:
+        return float(value)
+    t = torch.tensor([float(value)], dtype=torch.float64, device=dist.device)
+    torch.distributed.broadcast(t, 0)
+    return float(t.item())
+
+
+class RunningMeans:
+    """Named training figures summed step by step; :meth:`take` gives their means since the
+    last take, averaged over the processes, with ``prefix`` on every name."""
+
+    def __init__(self, prefix: str = "train_") -> None:
+        self.prefix = prefix
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, **values: float) -> None:
+        for k, v in values.items():
+            self.sums[k] = self.sums.get(k, 0.0) + float(v)
+            self.counts[k] = self.counts.get(k, 0) + 1
+
+    def recent(self, name: str) -> float:
+        return self.sums.get(name, float("nan")) / max(1, self.counts.get(name, 0))
+
+    def take(self, dist: DistInfo) -> dict[str, float]:
+        out = {f"{self.prefix}{k}": mean_over_ranks(v / self.counts[k], dist)
+               for k, v in sorted(self.sums.items())}  # fmt: skip
+        self.sums, self.counts = {}, {}
+        return out
+
+
+def agree(flag: bool, dist: DistInfo) -> bool:
+    """Rank 0's answer in every process."""
+    return from_main(1.0 if flag else 0.0, dist) > 0.5
+
+
+class Run:
+    """Where a training run stands (optimiser step, epoch, batch within it, training
+    seconds, the best dev check) and what comes next, the same in every command: when to
+    check the dev set, when to write ``resume.pt``, when and why to stop.
+
+        run = Run(out, schedule, patience, save_minutes, dist)
+        state = run.restore()                          # the command's own parts, or None
+        for batch in run.batches(loader_for_epoch):    # resumes mid-epoch too
+            ...optimizer_step(...)
+            if run.check_due(): run.dev_check(dev_metric, row, model, log)  # lower: better
+            if run.step_end(lambda: {"model": ..., "optimizer": ...}): break
+    """
+
+    def __init__(self, out, schedule: Schedule, patience: int, save_minutes: float,
+                 dist: DistInfo) -> None:  # fmt: skip
+        self.resume = ResumeState(out)
+        self.schedule = schedule
+        self.stopper = EarlyStopping(patience)
+        self.save_minutes = float(save_minutes)
+        self.dist = dist
+        self.step = self.epoch = self.batch = 0
+        self._seconds_before = 0.0
+        self._started = time.time()
+        self.best: dict = {}
+        self.resumed_at: int | None = None
+        self._end_of_epoch = False
+        self._last_save = time.time()
+        self._reason: tuple[int, str | None] = (-1, None)
+
+    def restore(self) -> dict | None:
+        """Continue from ``resume.pt`` when there is one: the run's own counters are set,
+        the rest of the saved state comes back for the command's model and optimisers."""
+        state = self.resume.load()
+        if state is None:
+            return None
+        run = state.pop("run", None)
+        if run is None:
+            raise ValueError(f"{self.resume.path} was written by an older version of this "
+                             "command; remove it to start again")
+        self.step, self.epoch, self.batch = int(run["step"]), int(run["epoch"]), int(run["batch"])
+        self._seconds_before, self.best = float(run["seconds"]), dict(run["best"])
+        self._started = time.time()
+        self.stopper.load_state_dict(run["stopper"])
+        self.resumed_at = self.step
+        return state
+
+    def batches(self, loader_for_epoch) -> Iterator:
+        """The training batches from where the run stands: ``loader_for_epoch(epoch)``
+        gives one epoch's batches (the same ones again for the same epoch), at most
+        ``schedule.steps_per_epoch`` of them are used; the batches of a resumed epoch that
+        were already trained on are passed over. The counters count a batch as it is
+        handed out (the loop body sees the step it is making)."""
+        per_epoch = max(1, self.schedule.steps_per_epoch)
+        while True:
+            skip, self._end_of_epoch = self.batch, False
+            for i, batch in enumerate(loader_for_epoch(self.epoch)):
+                if i >= per_epoch:
+                    break
+                if i < skip:
+                    continue
+                self.step, self.batch = self.step + 1, i + 1
+                self._end_of_epoch = self.batch >= per_epoch
+                if self._end_of_epoch:
+                    self.epoch, self.batch = self.epoch + 1, 0
+                yield batch
+            if not self._end_of_epoch:  # a loader shorter than steps_per_epoch
+                self.epoch, self.batch = self.epoch + 1, 0
+
+    @property
+    def seconds(self) -> float:
+        """Training time so far, earlier sessions of a resumed run included."""
+        return self._seconds_before + time.time() - self._started
+
+    def report(self, row: dict[str, float], best: bool, log: LossLog) -> None:
+        """A dev check's figures: a ``losses.csv`` row (step, epoch, values), the curves
+        drawn again and one printed line (rank 0 only)."""
+        if not self.dist.is_main:
+            return
+        epoch = round(self.step / max(1, self.schedule.steps_per_epoch), 3)
+        log.log(self.step, epoch=epoch, **row)
+        log.plot()
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "lr")
+        print(f"step {self.step} (epoch {epoch:g}): {shown}{' (best)' if best else ''}",
+              flush=True)  # fmt: skip
+
+    @property
+    def end_of_epoch(self) -> bool:
+        """Whether the last step finished an epoch."""
+        return self._end_of_epoch
+
+    def check_due(self) -> bool:
+        """Whether to check the dev set now (after the step just made): as the schedule
+        says, and when the time budget ends the run."""
+        return (self.schedule.eval_due(self.step, self._end_of_epoch)
+                or self.stop_reason() == "time budget")  # fmt: skip
+
+    def checked(self, metric: float, row: dict) -> bool:
+        """Record a dev check (``metric``: lower is better, the same in every process);
+        True when it is the best so far. The best keeps the row's dev figures, or its
+        training figures when there are none (so none is ever called a dev figure)."""
+        better = self.stopper.step(metric)
+        self._reason = (-1, None)  # patience may end the run now
+        if better:
+            kept = ({k: v for k, v in row.items() if k.startswith("dev_")}
+                    or {k: v for k, v in row.items() if k.startswith("train_")})  # fmt: skip
+            self.best = {"step": self.step, "epoch": round(self.step / max(
+                1, self.schedule.steps_per_epoch), 2), **kept}  # fmt: skip
+        return better
+
+    def dev_check(self, metric: float, row: dict, model, log: LossLog) -> bool:
+        """:meth:`checked`, then the model saved to ``out`` when it is the best so far and
+        the row logged and printed (:meth:`report`); rank 0 writes."""
+        better = self.checked(metric, row)
+        if better and self.dist.is_main:
+            model.save_pretrained(self.resume.path.parent)
+        self.report(row, better, log)
+        return better
+
+    def stop_reason(self) -> str | None:
+        """Why the run ends now: "steps", "epochs", "time budget" or "patience" (None:
+        it goes on). The same answer in every process, and all through one step."""
+        if self._reason[0] == self.step:
+            return self._reason[1]
+        schedule = self.schedule
+        reason = None
+        if self.step >= schedule.total_steps:
+            by_epochs = schedule.epochs is not None and (
+                schedule.steps is None
+                or schedule.epochs * max(1, schedule.steps_per_epoch) < schedule.steps)
+            reason = "epochs" if by_epochs else "steps"
+        elif self.stopper.should_stop:
+            reason = "patience"
+        elif agree(schedule.out_of_time(self.seconds), self.dist):
+            reason = "time budget"
+        self._reason = (self.step, reason)
+        return reason
+
+    def save_due(self) -> bool:
+        """Whether to write ``resume.pt`` now: every ``save_minutes`` (0: after every
+        epoch and every dev check) and when the run stops."""
+        if self.stop_reason():
+            return True
+        if self.save_minutes:
+            return agree(time.time() - self._last_save >= 60 * self.save_minutes, self.dist)
+        return self._end_of_epoch or self.check_due()
+
+    def save(self, **state) -> None:
+        """``resume.pt`` (from rank 0): the command's ``state`` and the run's counters."""
+        if self.dist.is_main:
+            run = {"step": self.step, "epoch": self.epoch, "batch": self.batch,
+                   "seconds": self.seconds, "best": self.best,
+                   "stopper": self.stopper.state_dict()}  # fmt: skip
+            self.resume.save(run=run, **state)
+        self._last_save = time.time()
+
+    def step_end(self, state: Callable[[], dict]) -> bool:
+        """After each step: ``resume.pt`` written when due (``state()`` gives the
+        command's part: model and optimiser state dicts); True when the run ends now."""
+        if self.save_due():
+            self.save(**state())
+        return self.stop_reason() is not None
+
+    def finish(self, keep_resume: bool, reason: str | None) -> None:
+        """Remove ``resume.pt`` (this run's) unless asked to keep it or the time budget
+        stopped the run (the same command continues it)."""
+        if self.dist.is_main and not keep_resume and reason != "time budget":
+            if self.resume.path.is_file():
+                self.resume.path.unlink()
+
+    def results(self, reason: str | None) -> dict:
+        """The run's figures for ``training.json``."""
+        return {"stopped_by": reason, "steps": self.step,
+                "epochs_run": round(self.step / max(1, self.schedule.steps_per_epoch), 2),
+                "seconds": round(self.seconds, 1), "best": self.best,
+                "resumed_at_step": self.resumed_at}  # fmt: skip
+
+
+def best_text(best: dict) -> str:
+    """The best check of a run, said as what it is: its own figures by name (a training
+    loss when no dev clip could be checked, never called a dev figure)."""
+    if not best:
+        return "none yet"
+    shown = ", ".join(f"{k} {v:.4f}" for k, v in best.items() if k not in ("step", "epoch"))
+    return f"{shown} (step {best.get('step')})"

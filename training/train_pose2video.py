@@ -1,11 +1,11 @@
 """Train a learned pose-to-video backend (stick figure + signer -> frames) on video pairs.
 
     python -m training.train_pose2video --backend edn --data data/prepared_video \
-        --out checkpoints/edn [--steps 20000] [--max-minutes 90] [--batch 4]
+        --out checkpoints/edn [--steps 20000] [--max-minutes 90] [--batch-size 4]
     python -m training.train_pose2video --backend edn --videos my_videos/ \
         --out checkpoints/edn_signers/me [--init-from checkpoints/edn]
     python -m training.train_pose2video --backend stylegan2 --data data/prepared_video \
-        --out data/sg2_run --device cuda --batch 32 [--pairs data/sg2_run/pairs]
+        --out data/sg2_run --device cuda --batch-size 32 [--pairs data/sg2_run/pairs]
     torchrun --nproc_per_node 2 -m training.train_pose2video --backend edn ...
 
 Training pairs are a prepared dataset's clips that have a video (``video`` + ``trim`` in the
@@ -15,6 +15,10 @@ beside the video frame they were found in. ``--videos DIR`` first prepares a per
 recordings through MediaPipe (into ``OUT/prepared``); a non-square video is cut to a square
 around the signer and scaled to the model's size. Frame triples (t-2, t-1, t) are read once
 into ``OUT/pairs`` (a uint8 memory map; reused while the data and size are the same).
+
+The flags every training command shares (``--config``, ``--epochs``/``--steps``,
+``--eval-every``, ``--patience``, ``--set``...) are described in :mod:`training.cli`; an
+epoch here is as many steps as it takes to draw every training triple once on average.
 
 The backend is found by name in ``sign_pipeline/pose2video/`` and brings its model
 (``model_class``/``config_class``; the model offers ``make_discriminators()``,
@@ -28,15 +32,14 @@ by frame from its own previous output, no real frame read), measures SSIM and PS
 the real frames, saves ``samples/step_N.png`` (stick figure | output | real) and keeps the
 best model by dev SSIM in ``--out``. ``resume.pt`` (generator, discriminators, optimisers,
 step) is written every ``--save-minutes``: the same command continues an interrupted run.
-Curves go to ``losses.csv`` / ``losses.png``; ``training.json`` records the run.
+Curves go to ``losses.csv`` / ``losses.png``; ``training.json`` and ``README.md`` record
+the run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-import time
 from collections.abc import Sequence
 from multiprocessing import Pool
 from pathlib import Path
@@ -44,24 +47,35 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sign_pipeline import metrics, registry
+from sign_pipeline import metrics
 from sign_pipeline import signers as signer_ids
 from sign_pipeline.pose2video import gan
+from training import cli
 from training.dataset import data_origin, denormalized_keypoints, load_clip, load_manifest
 from training.loop import (
     LossLog,
-    ResumeState,
+    Run,
+    RunningMeans,
+    Schedule,
+    best_text,
     cleanup_distributed,
-    mean_over_ranks,
+    from_main,
+    in_step,
+    optimizer_step,
     progress,
     seed_everything,
     setup_distributed,
+    to_processes,
 )
+from training.record import RunRecord, prepared_summary
+
+MODULE = "training.train_pose2video"
+
 
 # ---------------------------------------------------------------------------- pairs
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(cli.UsageError):
     """Data that cannot give training pairs (no video, no person found...)."""
 
 
@@ -349,27 +363,6 @@ def save_grid(path: Path, segments: list[dict], outputs: list[np.ndarray], size:
 # ---------------------------------------------------------------------------- training
 
 
-def average_gradients(module: torch.nn.Module, dist) -> None:
-    """Mean of the gradients over the torchrun processes (no-op for one process)."""
-    if not dist.distributed:
-        return
-    for p in module.parameters():
-        if p.grad is not None:
-            torch.distributed.all_reduce(p.grad)
-            p.grad /= dist.world_size
-
-
-def update(module: torch.nn.Module, opt, loss: torch.Tensor, dist, clip: float) -> None:
-    """One optimiser step of ``module`` on ``loss``: gradients averaged over the torchrun
-    processes and, with ``clip`` > 0, their norm clipped to it."""
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    average_gradients(module, dist)
-    if clip:
-        torch.nn.utils.clip_grad_norm_(module.parameters(), clip)
-    opt.step()
-
-
 def loss_weights(items: list[str], parts: Sequence[str], backend: str) -> dict[str, float]:
     """``--loss PART=WEIGHT`` values as weights; a ValueError names a malformed item or a
     part the backend's generator does not have (a typo would otherwise change nothing)."""
@@ -384,12 +377,6 @@ def loss_weights(items: list[str], parts: Sequence[str], backend: str) -> dict[s
             raise ValueError(f"--loss {item!r}: {backend} has no loss part {part!r} "
                              f"(its parts: {', '.join(parts)})")  # fmt: skip
     return out
-
-
-def broadcast_parameters(module: torch.nn.Module, dist) -> None:
-    if dist.distributed:
-        for t in [*module.parameters(), *module.buffers()]:
-            torch.distributed.broadcast(t.data, 0)
 
 
 def prepare_videos(videos: Path, out: Path, workers: int) -> Path:
@@ -424,13 +411,36 @@ def usable_records(data: Path, records: list[dict]) -> list[dict]:
 
 
 def train(args: argparse.Namespace) -> dict:
-    dist = setup_distributed()
+    """Train with the parsed command line (see :func:`main`); returns the run's record.
+    Bad input is a :class:`training.cli.UsageError`, raised before any video is read."""
+    if bool(args.data) == bool(args.videos):
+        raise cli.UsageError("give one of --data (a prepared dataset) or --videos (recordings)")
+    cls = cli.learned_backend("pose2video", args.backend)
+    out = cli.claim_out_dir(args.out, MODULE)
+    init_from = cli.check_checkpoint(args.init_from)
+    custom_weights = loss_weights(args.loss, cls.model_class.loss_parts, args.backend)
+    overrides = cli.model_overrides(cls.config_class, args.set)
+    if init_from and overrides:
+        raise cli.UsageError("--set with --init-from: the model's config comes from the "
+                             "checkpoint; leave out --set (or --init-from)")  # fmt: skip
+    if args.pairs and not (Path(args.pairs) / "pairs.npz").is_file():
+        raise TrainingDataError(f"--pairs {args.pairs}: no pairs.npz (not a pairs folder)")
+    data = cli.check_data(args.data) if args.data else None
+    if args.videos and not Path(args.videos).exists():
+        raise TrainingDataError(f"--videos {args.videos}: no such file or folder")
+    device = torch.device(cli.check_device(args.device))
+    dist = setup_distributed(str(device))
+    device = dist.device
     seed_everything(args.seed, dist.rank)
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    data = prepare_videos(Path(args.videos), out, args.workers) if args.videos else Path(args.data)
+    record = RunRecord(out, MODULE, args.argv, stage="pose2video", backend=cls.name,
+                       label=cls.label, training={}, config={}, data={},
+                       world_size=dist.world_size, device=_device_name(device))  # fmt: skip
+    if dist.is_main:
+        record.start()  # marks --out as this command's before anything else is written
+    if args.videos:
+        data = prepare_videos(Path(args.videos), out, args.workers)
     records = load_manifest(data)
     train_records = usable_records(data, [r for r in records if r.get("split") == "train"])
     dev_records = usable_records(data, [r for r in records if r.get("split") == "dev"])
@@ -439,22 +449,16 @@ def train(args: argparse.Namespace) -> dict:
         dev_records = dev_records or train_records
     if not train_records and not args.pairs:
         raise TrainingDataError(f"{data}: no clip with a readable video (manifest 'video')")
-    device = torch.device(args.device)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    cls = registry.backend_class("pose2video", args.backend)
-    custom_weights = loss_weights(args.loss, cls.model_class.loss_parts, args.backend)
-    overrides = dict(kv.split("=", 1) for kv in args.set)
-    if args.init_from:
-        model = cls.model_class.load(args.init_from)
+    if init_from:
+        model = cls.model_class.load(init_from)
         config = model.config
     else:
-        config = cls.config_class(**{k: json.loads(v) for k, v in overrides.items()})
+        config = cli.build_config(cls.config_class, overrides)
         model = None
     folder = Path(args.pairs) if args.pairs else out / "pairs"
-    if args.pairs and not (folder / "pairs.npz").is_file():
-        raise TrainingDataError(f"--pairs {folder}: no pairs.npz (not a pairs folder)")
     if dist.is_main:  # one process reads the video and draws; the others wait for its files
         pairs = Pairs(folder) if args.pairs else Pairs.build(
             data, train_records, folder, config.size, args.pairs_per_clip, args.workers,
@@ -472,7 +476,7 @@ def train(args: argparse.Namespace) -> dict:
     origin, synthetic = data_origin(records)
     # a model fine-tuned on own recordings is that person's checkpoint: only the new
     # signers (it is loaded beside the shipped one); on more corpus data it keeps them all
-    keep = bool(args.init_from) and not args.videos
+    keep = bool(init_from) and not args.videos
     config.signers = sorted({int(s) for s in placements} | (set(config.signers) if keep else set()))
     config.placements = {**(config.placements if keep else {}), **placements}
     if args.videos:  # own recordings: only the new signers, each with its note
@@ -480,166 +484,124 @@ def train(args: argparse.Namespace) -> dict:
     config.trained_on, config.synthetic = origin, synthetic
     if model is None:
         model = cls.model_class(config)
-    model.to(device).train()
-    disc = model.make_discriminators(args.ndf).to(device)
-    broadcast_parameters(model, dist)
-    broadcast_parameters(disc, dist)
+    model = to_processes(model, dist).train()
+    disc = to_processes(model.make_discriminators(args.ndf), dist)
     opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    resume = ResumeState(out)
-    state = resume.load()
-    step, best, seconds = 0, float("-inf"), 0.0
+    weights = {"l1": args.l1, "ssim": args.ssim, "crop_l1": args.crop_l1, "feat": args.feat,
+               "gan": args.gan, "temporal": args.gan, "face_gan": args.gan, "hand_gan": args.gan}  # fmt: skip
+    weights.update(custom_weights)
+    per_epoch = -(-len(pairs) // (args.batch_size * dist.world_size))
+    schedule = Schedule(args.epochs, args.steps, args.eval_every, args.max_minutes, per_epoch)
+    run = Run(out, schedule, args.patience, args.save_minutes, dist)
+    state = run.restore()
     if state is not None:
         model.load_state_dict(state["model"])
         disc.load_state_dict(state["disc"])
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
-        step, best, seconds = state["step"], state["best"], state.get("seconds", 0.0)
         if dist.is_main:
-            print(f"resuming at step {step} (best dev SSIM {best:.4f})", flush=True)
-    weights = {"l1": args.l1, "ssim": args.ssim, "crop_l1": args.crop_l1, "feat": args.feat,
-               "gan": args.gan, "temporal": args.gan, "face_gan": args.gan, "hand_gan": args.gan}  # fmt: skip
-    weights.update(custom_weights)
-    segments = dev_segments(data, dev_records, args.dev_clips, args.dev_frames, config.size)
-    log = LossLog(out)
-    rng = np.random.default_rng([args.seed, dist.rank, step])
-    start, last_save = time.time(), time.time()
-    sums: dict[str, list[float]] = {}
-    bar = progress(range(step, args.steps), dist, initial=step, total=args.steps, desc="steps")
-    for step in bar:
-        rows = rng.choice(len(pairs), size=args.batch, replace=False)
+            print(f"resuming at step {run.step}; best so far: {best_text(run.best)}", flush=True)
+    record.record.update(
+        config=config.to_dict(),
+        training={**{k: v for k, v in vars(args).items()
+                     if k not in ("argv", "config_values", "set", "out", "data", "videos")},
+                  "loss_weights": weights, "steps_per_epoch": per_epoch},
+        data={"path": data, "trained_on": origin, "synthetic": synthetic,
+              "train_clips": len(train_records), "dev_clips": len(dev_records),
+              "pairs": len(pairs), "pairs_folder": folder, **prepared_summary(data)},
+    )  # fmt: skip
+    if dist.is_main:
+        record.start()
+    segments = (dev_segments(data, dev_records, args.dev_clips, args.dev_frames, config.size)
+                if dist.is_main else [])  # fmt: skip
+
+    def rows_for(epoch: int):
+        rng = np.random.default_rng([args.seed, dist.rank, epoch])
+        for _ in range(per_epoch):
+            yield rng.choice(len(pairs), size=args.batch_size, replace=False), rng
+
+    def resume_state() -> dict:  # what resume.pt holds besides the run's counters
+        return {"model": model.state_dict(),
+                "disc": disc.state_dict(),
+                "opt_g": opt_g.state_dict(),
+                "opt_d": opt_d.state_dict()}
+
+    log, means = LossLog(out), RunningMeans()
+    bar = progress(run.batches(rows_for), dist, initial=run.step, total=schedule.total_steps,
+                   desc="steps", disable=args.no_progress)  # fmt: skip
+    for rows, rng in bar if run.stop_reason() is None else ():
         batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng, device)
         disc.requires_grad_(False)
         g_loss, g_parts, fakes = model.generator_step(batch, disc, weights)
-        update(model, opt_g, g_loss, dist, args.clip_grad)
+        optimizer_step(model, opt_g, g_loss, dist, args.clip_grad)
         disc.requires_grad_(True)
         d_loss, d_parts = disc.loss(batch, fakes, config.crop_sizes)
-        update(disc, opt_d, d_loss, dist, args.clip_grad)
-        for k, v in {**{f"train_g_{k}": v for k, v in g_parts.items()},
-                     **{f"train_d_{k}": v for k, v in d_parts.items()}}.items():  # fmt: skip
-            sums.setdefault(k, []).append(v)
-        done = step + 1
-        elapsed = seconds + time.time() - start
-        last = done >= args.steps or (args.max_minutes and elapsed > 60 * args.max_minutes)
-        if done % args.eval_every == 0 or last:
-            model.to("cpu").eval()  # rendered as the app renders: on the CPU
-            backend = cls(model)
-            metrics_dev, outputs = evaluate_dev(backend, segments) if segments else ({}, [])
-            model.to(device).train()
-            row = {k: mean_over_ranks(float(np.mean(v)), dist) for k, v in sums.items()}
-            sums = {}
-            row.update(metrics_dev)
-            if dist.is_main:
-                log.log(done, **row)
-                log.plot()
-                if outputs:
-                    save_grid(
-                        out / "samples" / f"step_{done:06d}.png", segments, outputs, config.size
-                    )
-                # no dev clip (e.g. trained from --pairs alone): the lowest training L1
-                score = metrics_dev.get("dev_ssim", -row.get("train_g_l1", 0.0))
-                if score > best:
-                    best = score
-                    model.save_pretrained(out)
-                print(f"step {done}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items()
-                                                  if k.startswith("dev") or k == "train_g_l1"),
-                      flush=True)  # fmt: skip
-        if dist.is_main and (time.time() - last_save > 60 * args.save_minutes or last):
-            resume.save(model=model.state_dict(), disc=disc.state_dict(),
-                        opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), step=done,
-                        best=best, seconds=elapsed)  # fmt: skip
-            last_save = time.time()
-        if last:
+        optimizer_step(disc, opt_d, d_loss, dist, args.clip_grad)
+        means.add(**{f"g_{k}": v for k, v in g_parts.items()},
+                  **{f"d_{k}": v for k, v in d_parts.items()})  # fmt: skip
+        if run.check_due():
+            row = means.take(dist)
+            if dist.is_main and segments:
+                model.to("cpu").eval()  # rendered as the app renders: on the CPU
+                metrics_dev, outputs = evaluate_dev(cls(model), segments)
+                model.to(device).train()
+                row.update(metrics_dev)
+                save_grid(out / "samples" / f"step_{run.step:06d}.png", segments, outputs,
+                          config.size)  # fmt: skip
+            # no dev clip (e.g. trained from --pairs alone): the lowest training L1
+            metric = from_main(-row["dev_ssim"] if "dev_ssim" in row else row["train_g_l1"],
+                               dist)  # fmt: skip
+            run.dev_check(metric, row, model, log)
+        if run.step_end(resume_state):
             break
-    summary = {
-        "backend": args.backend,
-        "command": "python -m training.train_pose2video " + " ".join(sys.argv[1:]),
-        "data": str(data),
-        "trained_on": origin,
-        "steps": done,
-        "batch": args.batch,
-        "pairs": len(pairs),
-        "minutes": round(elapsed / 60, 1),
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else device.type,
-        "best_dev_ssim": best if best >= 0 else None,
-        "best_train_l1": -best if -1e9 < best < 0 else None,
-        "parameters": int(sum(p.numel() for p in model.parameters())),
-        "config": {
-            k: getattr(config, k)
-            for k in ("size", "ngf", "n_blocks", "channels", "w_dim", "refine_channels")
-            if hasattr(config, k)
-        },  # fmt: skip
-    }
-    if dist.distributed:  # the averaged gradients kept every process's weights equal
-        total = torch.stack([p.detach().double().sum() for p in model.parameters()]).sum()
-        sums_all = [torch.zeros_like(total) for _ in range(dist.world_size)]
-        torch.distributed.all_gather(sums_all, total)
-        summary["processes"] = dist.world_size
-        summary["processes_in_step"] = all(x.item() == total.item() for x in sums_all)
+    reason = run.stop_reason()
+    result = {**run.results(reason), "minutes": round(run.seconds / 60, 1),
+              "best_dev_ssim": run.best.get("dev_ssim"),
+              "best_train_l1": None if "dev_ssim" in run.best else run.best.get("train_g_l1"),
+              "parameters": int(sum(p.numel() for p in model.parameters())),
+              "processes_in_step": in_step(model, dist) and in_step(disc, dist)}  # fmt: skip
     if dist.is_main:
-        if best == float("-inf"):  # no check ran: keep the last model
+        if not (out / "config.json").is_file():  # no check ran: keep the last model
             model.save_pretrained(out)
-        (out / "training.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False), "utf-8"
-        )
+        result = record.finish(**result)
+        run.finish(args.keep_resume, reason)
     cleanup_distributed()
-    return summary
+    return {**record.record, **result}
+
+
+def _device_name(device: torch.device) -> str:
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    ap.add_argument("--backend", required=True, help="pose-to-video backend (edn, stylegan2)")
-    src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", help="a prepared dataset whose manifest lists videos")
-    src.add_argument("--videos", help="own recordings (a video or a folder): prepared first")
-    ap.add_argument("--out", required=True, help="checkpoint folder (also resume state, curves)")
-    ap.add_argument("--init-from", help="start from this checkpoint (fine-tune)")
-    ap.add_argument("--steps", type=int, default=20000)
-    ap.add_argument("--max-minutes", type=float, default=0, help="stop after this much training")
-    ap.add_argument("--batch", type=int, default=4)
-    ap.add_argument("--lr", type=float, default=2e-4)
+    ap = cli.training_parser("python -m training.train_pose2video", __doc__, epochs=None,
+                             steps=20000, batch_size=4, lr=2e-4, eval_every=250, patience=0,
+                             save_minutes=5.0, data_required=False)  # fmt: skip
+    ap.add_argument("--backend", required=True,
+                    help=f"a learned pose2video backend: {cli.backends_help('pose2video')}")
+    ap.add_argument("--videos", help="own recordings (a video or a folder), instead of --data: "
+                    "prepared first, into OUT/prepared")  # fmt: skip
     ap.add_argument("--ndf", type=int, default=24, help="discriminator width")
     ap.add_argument("--pairs-per-clip", type=int, default=3)
-    ap.add_argument(
-        "--blank-rate",
-        type=float,
-        default=0.1,
-        help="share of steps whose previous frame is blank (the first frame)",
-    )
-    ap.add_argument("--l1", type=float, default=10.0)
-    ap.add_argument("--ssim", type=float, default=5.0)
-    ap.add_argument("--crop-l1", type=float, default=10.0)
-    ap.add_argument("--feat", type=float, default=5.0)
-    ap.add_argument("--gan", type=float, default=1.0)
-    ap.add_argument("--eval-every", type=int, default=250)
-    ap.add_argument("--dev-clips", type=int, default=3)
-    ap.add_argument("--dev-frames", type=int, default=8)
-    ap.add_argument("--save-minutes", type=float, default=5.0)
+    ap.add_argument("--blank-rate", type=float, default=0.1,
+                    help="share of steps whose previous frame is blank (the first frame)")
+    ap.add_argument("--l1", type=float, default=10.0, help="weight of the L1 loss")
+    ap.add_argument("--ssim", type=float, default=5.0, help="weight of the SSIM loss")
+    ap.add_argument("--crop-l1", type=float, default=10.0, help="weight of the face/hand L1")
+    ap.add_argument("--feat", type=float, default=5.0, help="weight of feature matching")
+    ap.add_argument("--gan", type=float, default=1.0, help="weight of every adversarial loss")
+    ap.add_argument("--loss", action="append", default=[], metavar="PART=WEIGHT",
+                    help="weight of one generator loss part, e.g. --loss motion=5 (an unknown "
+                    "part is an error)")  # fmt: skip
+    ap.add_argument("--dev-clips", type=int, default=3, help="dev clip segments per check")
+    ap.add_argument("--dev-frames", type=int, default=8, help="frames per dev segment")
     ap.add_argument("--workers", type=int, default=2, help="processes reading video frames")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    ap.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
     ap.add_argument("--pairs", help="frame pairs already read (a pairs folder of another run "
                     "or machine) instead of reading the videos again")  # fmt: skip
-    ap.add_argument("--loss", action="append", default=[], metavar="PART=WEIGHT",
-                    help="weight of a generator loss part, e.g. --loss motion=5 (an unknown part is an error)")  # fmt: skip
     ap.add_argument("--clip-grad", type=float, default=0.0,
                     help="clip G and D gradient norms to this (0: no clipping)")  # fmt: skip
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="model config value (JSON), e.g. --set ngf=16",
-    )
-    args = ap.parse_args(argv)
-    try:
-        train(args)
-    except (TrainingDataError, ValueError, FileNotFoundError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return cli.run_command(ap, argv, train)
 
 
 if __name__ == "__main__":

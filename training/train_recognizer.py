@@ -1,8 +1,10 @@
 """Train the back-translation recogniser (keypoints -> glosses, CTC) for evaluation.
 
     python -m training.train_recognizer --data data/prepared --out checkpoints/recognizer \
-        [--epochs 60] [--seed 0] [--batch-size 16] [--lr 2e-3] [--patience 12]
+        [--epochs 60] [--seed 0] [--batch-size 16] [--lr 2e-3] [--patience 12] [--set hidden=144]
     torchrun --nproc_per_node 2 -m training.train_recognizer --data ... --out ...
+
+The flags every training command shares are described in :mod:`training.cli`.
 
 Trains on the train split with each clip's own gloss annotation (the recogniser judges
 what was signed, not what the gloss stage would say), sentences and WORD clips alike.
@@ -12,22 +14,22 @@ frames, a low-pass on some clips (generated output is smooth) and the signer's r
 with a minimum-jerk move added before and after some clips (backends frame their output
 in the rest pose; the prepared clips are trimmed to the first and last gloss).
 
-After every epoch: greedy-decoded gloss WER on the dev split; the best model so far is
+At every dev check (``--eval-every``; by default after every epoch): greedy-decoded gloss
+WER on the dev split; the best model so far is
 saved to ``--out`` (``config.json`` + ``model.safetensors``), the curves to
 ``losses.csv``/``losses.png``, and everything needed to continue to ``resume.pt``: run the
 same command again after an interruption and it picks up where it stopped. Training stops
-after ``--epochs`` or when the dev WER has not improved for ``--patience`` epochs; then
-``resume.pt`` is removed (``--keep-resume`` keeps it) and ``training.json`` records the run.
+after ``--epochs`` / ``--steps`` / ``--max-minutes`` or when the dev WER has not improved for
+``--patience`` checks; then ``resume.pt`` is removed (``--keep-resume`` keeps it) and
+``training.json`` and ``README.md`` record the run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
@@ -48,20 +50,29 @@ from sign_pipeline.backtranslation import (
 from sign_pipeline.inventory import load_inventory
 from sign_pipeline.modeling import GlossVocab
 from sign_pipeline.motion import lowpass, minimum_jerk
-from training.dataset import PoseDataset, load_clip, load_manifest, load_summary
+from training import cli
+from training.dataset import PoseDataset, data_origin, load_clip, load_manifest
 from training.loop import (
-    EarlyStopping,
     LossLog,
-    ResumeState,
+    Run,
+    RunningMeans,
+    Schedule,
+    best_text,
     cleanup_distributed,
+    from_main,
+    in_step,
     make_loader,
     mean_over_ranks,
+    optimizer_step,
     progress,
     seed_everything,
     setup_distributed,
-    unwrap,
-    wrap_model,
+    to_processes,
 )
+from training.record import RunRecord, prepared_summary
+
+MODULE = "training.train_recognizer"
+
 
 # ---------------------------------------------------------------------------- data
 
@@ -211,7 +222,7 @@ def evaluate_wer(model: Recognizer, loader, device: torch.device) -> tuple[float
 def train(
     data: str | Path,
     out: str | Path,
-    epochs: int = 60,
+    epochs: int | None = 60,
     seed: int = 0,
     batch_size: int = 16,
     lr: float = 2e-3,
@@ -221,166 +232,151 @@ def train(
     max_steps_per_epoch: int | None = None,
     show_progress: bool = True,
     threads: int | None = None,
+    steps: int | None = None,
+    eval_every: int = 0,
+    max_minutes: float | None = None,
+    device: str = "auto",
+    save_minutes: float = 0.0,
+    init_from: str | Path | None = None,
+    argv: list[str] | None = None,
 ) -> dict:
-    """Train (or continue training) the recogniser; returns the run summary."""
-    data, out = Path(data), Path(out)
-    dist = setup_distributed()
+    """Train (or continue training) the recogniser; returns the run's record (what
+    ``training.json`` holds). Bad input is a :class:`training.cli.UsageError`."""
+    data, out = cli.check_data(data), cli.claim_out_dir(out, MODULE)
+    init_from = cli.check_checkpoint(init_from)
+    overrides = cli.check_model_config(RecognizerConfig, dict(model_config or {}))
+    dist = setup_distributed(cli.check_device(device))
     seed_everything(seed, dist.rank)
     torch.set_num_threads(threads or max(1, torch.get_num_threads() // dist.world_size))
     vocab = recognizer_vocab(data)
     train_set = PoseDataset(data, "train", vocab=vocab, gloss_source="data")
     dev_set = PoseDataset(data, "dev", vocab=vocab, gloss_source="data")
     if not len(train_set):
-        raise SystemExit(f"{data}: no training clips with glosses")
+        raise cli.UsageError(f"--data {data}: no training clips with glosses")
     fps = float(train_set.records[0]["fps"])
     signers = sorted({int(r["signer_index"]) + 1 for r in train_set.records})
-    config = RecognizerConfig(
-        glosses=vocab.glosses, signers=signers, fps=fps, trained_on=str(data),
-        **(model_config or {}),
-    )  # fmt: skip
-    model = wrap_model(Recognizer(config), dist)
+    trained_on, synthetic = data_origin(train_set.records)
+    config = cli.build_config(RecognizerConfig, overrides, glosses=vocab.glosses,
+                              signers=signers, fps=fps, trained_on=str(data))  # fmt: skip
+    model = Recognizer(config)
+    if init_from is not None and not (out / "resume.pt").is_file():
+        model.load_state_dict(Recognizer.load(init_from).state_dict())
+    model = to_processes(model, dist)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
-    warmup = 2
+    clip_lengths = [int(r["n_frames"]) for r in train_set.records]
+    per_epoch = len(length_buckets(clip_lengths, batch_size, seed, dist.rank, dist.world_size))
+    per_epoch = min(per_epoch, max_steps_per_epoch or per_epoch)
+    schedule = Schedule(epochs, steps, eval_every, max_minutes, per_epoch)
+    warmup = 2 * per_epoch
 
-    def lr_at(epoch: int) -> float:  # linear warm-up, then cosine down to 5%
-        if epoch < warmup:
-            return (epoch + 1) / warmup
-        t = (epoch - warmup) / max(1, epochs - warmup)
+    def lr_at(step: int) -> float:  # linear warm-up (2 epochs), then cosine down to 5%
+        if step < warmup:
+            return (step + 1) / warmup
+        t = (step - warmup) / max(1, schedule.total_steps - warmup)
         return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
-    stopper = EarlyStopping(patience=patience)
-    resume = ResumeState(out)
-    log = LossLog(out)
-    start, seconds = 0, 0.0
-    state = resume.load()
+    run = Run(out, schedule, patience, save_minutes, dist)
+    record = RunRecord(
+        out, MODULE, argv if argv is not None else sys.argv[1:], stage="recognizer",
+        backend="recognizer", label="Recogniser", config=config.to_dict(),
+        world_size=dist.world_size, device=str(dist.device),
+        training={"epochs": epochs, "steps": steps, "steps_per_epoch": per_epoch,
+                  "batch_size": batch_size, "lr": lr, "seed": seed, "patience": patience,
+                  "eval_every": eval_every, "max_minutes": max_minutes,
+                  "save_minutes": save_minutes, "init_from": init_from},
+        data={"path": data, "trained_on": trained_on, "synthetic": synthetic,
+              "train_clips": len(train_set), "dev_clips": len(dev_set),
+              "vocabulary": len(vocab), **prepared_summary(data)},
+    )  # fmt: skip
+    state = run.restore()
     if state is not None:
-        unwrap(model).load_state_dict(state["model"])
+        model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        stopper.load_state_dict(state["stopper"])
-        start, seconds = int(state["epoch"]), float(state.get("seconds", 0.0))
         if dist.is_main:
-            print(f"resuming from epoch {start} (best dev WER {stopper.best:.4f})")
-
-    rng = np.random.default_rng([seed, dist.rank, start])
+            print(f"resuming at step {run.step}; best so far: {best_text(run.best)}", flush=True)
+    if dist.is_main:
+        record.start()
+    rng = np.random.default_rng([seed, dist.rank, run.step])
     augment = Augment(rest_poses(data, train_set.records), rng)
     collate_train = partial(make_batch, augment=augment, fps=fps, model_fps=config.model_fps)
     collate_eval = partial(make_batch, augment=None, fps=fps, model_fps=config.model_fps)
-    clip_lengths = [int(r["n_frames"]) for r in train_set.records]
     dev_loader = make_loader(dev_set, 32, dist, shuffle=False, collate_fn=collate_eval)
-    epochs_run = start
-    for epoch in range(start, epochs):
-        if stopper.should_stop:
-            break
-        t0 = time.time()
-        batches = length_buckets(clip_lengths, batch_size, seed + epoch, dist.rank, dist.world_size)
-        loader = torch.utils.data.DataLoader(
-            train_set, batch_sampler=batches, collate_fn=collate_train
-        )
+
+    def loader_for(epoch: int):
+        batches = length_buckets(clip_lengths, batch_size, seed + epoch, dist.rank,
+                                 dist.world_size)  # fmt: skip
+        return torch.utils.data.DataLoader(train_set, batch_sampler=batches,
+                                           collate_fn=collate_train)  # fmt: skip
+
+    def resume_state() -> dict:  # what resume.pt holds besides the run's counters
+        return {"model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict()}
+
+    log, means = LossLog(out), RunningMeans()
+    bar = progress(run.batches(loader_for), dist, initial=run.step,
+                   total=schedule.total_steps, desc="steps", disable=not show_progress)
+    for batch in bar if run.stop_reason() is None else ():
         model.train()
-        losses = []
-        bar = (
-            progress(loader, dist, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
-            if show_progress
-            else loader
-        )
-        for step, batch in enumerate(bar):
-            if max_steps_per_epoch is not None and step >= max_steps_per_epoch:
-                break
-            lengths = batch["lengths"].to(dist.device)
-            log_probs = model(batch["features"].to(dist.device), lengths)
-            loss = unwrap(model).ctc_loss(log_probs, lengths, batch["targets"].to(dist.device),
-                                          batch["target_lengths"].to(dist.device))  # fmt: skip
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            losses.append(float(loss.detach()))
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+        lengths = batch["lengths"].to(dist.device)
+        log_probs = model(batch["features"].to(dist.device), lengths)
+        loss = model.ctc_loss(log_probs, lengths, batch["targets"].to(dist.device),
+                              batch["target_lengths"].to(dist.device))  # fmt: skip
+        optimizer_step(model, optimizer, loss, dist, clip=5.0)
         scheduler.step()
-        train_loss = mean_over_ranks(float(np.mean(losses)), dist)
-        if len(dev_set):
-            dev_loss, errors, words = evaluate_wer(unwrap(model), dev_loader, dist.device)
-            errors_mean = mean_over_ranks(errors, dist)
-            words_mean = mean_over_ranks(words, dist)
-            dev_wer = errors_mean / words_mean if words_mean else float("nan")
-            dev_loss = mean_over_ranks(dev_loss, dist)
-        else:  # no dev split: select on the training loss
-            dev_loss, dev_wer = float("nan"), train_loss
-        best = stopper.step(dev_wer)
-        seconds += time.time() - t0
-        epochs_run = epoch + 1
-        if dist.is_main:
-            log.log(epoch + 1, train_loss=train_loss, dev_loss=dev_loss, dev_wer=dev_wer,
-                    lr=optimizer.param_groups[0]["lr"])  # fmt: skip
-            log.plot()
-            if best:
-                unwrap(model).save_pretrained(out)
-            print(
-                f"epoch {epoch + 1}: train loss {train_loss:.4f}, dev loss {dev_loss:.4f}, "
-                f"dev WER {dev_wer:.4f}{' (best)' if best else ''}, {time.time() - t0:.0f} s",
-                flush=True,
-            )
-            resume.save(model=unwrap(model).state_dict(), optimizer=optimizer.state_dict(),
-                        scheduler=scheduler.state_dict(), stopper=stopper.state_dict(),
-                        epoch=epoch + 1, seconds=seconds)  # fmt: skip
-    summary = {
-        "data": str(data),
-        "epochs_run": epochs_run,
-        "best_dev_wer": stopper.best,
-        "stopped_early": stopper.should_stop,
-        "seconds": round(seconds, 1),
-        "train_clips": len(train_set),
-        "dev_clips": len(dev_set),
-        "parameters": unwrap(model).num_parameters_total(),
-        "vocabulary": len(vocab),
-        "seed": seed,
-        "world_size": dist.world_size,
-        "corpus": _corpus_note(data),
-    }
+        means.add(loss=float(loss.detach()))
+        if run.check_due():
+            row = means.take(dist)
+            if len(dev_set):
+                dev_loss, errors, words = evaluate_wer(model, dev_loader, dist.device)
+                words_mean = mean_over_ranks(words, dist)
+                row["dev_wer"] = (mean_over_ranks(errors, dist) / words_mean
+                                  if words_mean else float("nan"))  # fmt: skip
+                row["dev_loss"] = mean_over_ranks(dev_loss, dist)
+            # no dev split: select on the training loss (said so: no dev_ figure)
+            metric = from_main(row.get("dev_wer", row["train_loss"]), dist)
+            run.dev_check(metric, {**row, "lr": optimizer.param_groups[0]["lr"]}, model, log)
+        if run.step_end(resume_state):
+            break
+    reason = run.stop_reason()
+    result = {**run.results(reason), "best_dev_wer": run.best.get("dev_wer"),
+              "parameters": model.num_parameters_total(), "train_clips": len(train_set),
+              "processes_in_step": in_step(model, dist)}  # fmt: skip
     if dist.is_main:
-        (out / "training.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))
-        if not keep_resume and resume.path.is_file():
-            resume.path.unlink()
+        if not (out / "config.json").is_file():
+            model.save_pretrained(out)
+        result = record.finish(**result)
+        run.finish(keep_resume, reason)
     cleanup_distributed()
-    return summary
-
-
-def _corpus_note(data: Path) -> dict:
-    try:
-        s = load_summary(data)
-    except (OSError, ValueError):
-        return {}
-    return {"clips": s.get("clips"), "frames": s.get("frames"), "signers": s.get("n_signers"),
-            "glosses": s.get("n_glosses")}  # fmt: skip
+    return {**record.record, **result}
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m training.train_recognizer", description=__doc__.split("\n")[0]
-    )
-    ap.add_argument("--data", required=True, help="a folder written by training.prepare")
-    ap.add_argument("--out", default="checkpoints/recognizer")
-    ap.add_argument("--epochs", type=int, default=60)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--patience", type=int, default=12, help="epochs without dev improvement")
-    ap.add_argument("--hidden", type=int, default=None, help="model width (default 144)")
-    ap.add_argument("--threads", type=int, default=None, help="torch threads per process")
-    ap.add_argument("--keep-resume", action="store_true", help="keep resume.pt at the end")
-    ap.add_argument("--no-progress", action="store_true")
-    args = ap.parse_args(argv)
-    model_config = {"hidden": args.hidden} if args.hidden else None
-    summary = train(args.data, args.out, epochs=args.epochs, seed=args.seed,
+    ap = cli.training_parser("python -m training.train_recognizer", __doc__, epochs=60,
+                             steps=None, batch_size=16, lr=2e-3, eval_every=0, patience=12)  # fmt: skip
+    ap.add_argument("--hidden", type=int, default=None, help=argparse.SUPPRESS)  # deprecated
+    return cli.run_command(ap, argv, train_from_args)
+
+
+def train_from_args(args) -> None:
+    """:func:`train` with the parsed command line."""
+    items = list(args.set)
+    if args.hidden is not None:
+        print("note: --hidden is deprecated, use --set hidden=N", file=sys.stderr)
+        items.append(f"hidden={args.hidden}")
+    summary = train(args.data, args.out, epochs=args.epochs, steps=args.steps, seed=args.seed,
                     batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-                    keep_resume=args.keep_resume, model_config=model_config,
-                    show_progress=not args.no_progress, threads=args.threads)  # fmt: skip
+                    keep_resume=args.keep_resume,
+                    model_config=cli.model_overrides(RecognizerConfig, items),
+                    show_progress=not args.no_progress, threads=args.threads,
+                    eval_every=args.eval_every, max_minutes=args.max_minutes,
+                    device=args.device, save_minutes=args.save_minutes,
+                    init_from=args.init_from, argv=args.argv)  # fmt: skip
     if int(os.environ.get("RANK", "0")) == 0:
-        print(json.dumps(summary, ensure_ascii=False, indent=1))
-    return 0
+        print(f"stopped by {summary['stopped_by']} after {summary['steps']} steps; "
+              f"best: {best_text(summary['best'])}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Train a learned text-to-pose backend (glosses + marks + signer -> keypoints).
 
     python -m training.train_text2pose --backend progressive --data data/prepared \
-        --out checkpoints/progressive [--epochs 80] [--max-minutes 60] [--seed 0]
+        --out checkpoints/progressive [--epochs 80] [--max-minutes 60] [--set hidden=128]
+    python -m training.train_text2pose --backend Tacotron --config tacotron.toml ...
     torchrun --nproc_per_node 2 -m training.train_text2pose --backend progressive ...
+
+The flags every training command shares (``--config``, ``--epochs``/``--steps``,
+``--eval-every``, ``--patience``, ``--set``...) are described in :mod:`training.cli`.
 
 The backend is found by name in ``sign_pipeline/text2pose/`` and brings its own model; a
 learned backend class offers ``config_class`` and ``model_class`` (a
@@ -13,20 +17,19 @@ the Tacotron backend trains with this same command once its file exists.
 The model learns from the glosses the gloss stage gives each corpus sentence
 (``--gloss-source stage``, what it receives at inference; ``data`` takes the corpus's
 hand-written glosses), sentences and WORD clips alike, at its own frame rate
-(``config.model_fps``; the clips are subsampled). Every ``--eval-every`` epochs it signs a
+(``config.model_fps``; the clips are subsampled). At every dev check (``--eval-every``) it signs a
 fixed set of dev clips the way the app does (``backend.sign``: its own length, no reference
 read) and measures DTW, hands DTW, length error and the motion statistics against the
 references; the best model by dev DTW is saved to ``--out`` (``config.json`` +
 ``model.safetensors``), the curves to ``losses.csv`` / ``losses.png``, and ``resume.pt``
 holds the rest: run the same command again after an interruption and it continues. It stops
-after ``--epochs``, after ``--max-minutes`` of training, or when dev DTW has not improved for
-``--patience`` evaluations; ``training.json`` records the run.
+after ``--epochs`` / ``--steps``, after ``--max-minutes`` of training, or when dev DTW has
+not improved for ``--patience`` checks; ``training.json`` and ``README.md`` record the run.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +37,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sign_pipeline import registry
 from sign_pipeline.metrics import (
     attention_failure,
     dtw,
@@ -43,6 +45,7 @@ from sign_pipeline.metrics import (
     pooled_motion_stats,
 )
 from sign_pipeline.modeling import GlossVocab
+from training import cli
 from training.dataset import (
     PoseDataset,
     clip_gloss_input,
@@ -52,18 +55,25 @@ from training.dataset import (
     load_manifest,
 )
 from training.loop import (
-    EarlyStopping,
     LossLog,
-    ResumeState,
+    Run,
+    RunningMeans,
+    Schedule,
+    best_text,
     cleanup_distributed,
+    from_main,
+    in_step,
     make_loader,
-    mean_over_ranks,
+    optimizer_step,
     progress,
     seed_everything,
     setup_distributed,
-    unwrap,
-    wrap_model,
+    to_processes,
 )
+from training.record import RunRecord, prepared_summary
+
+MODULE = "training.train_text2pose"
+
 
 # ---------------------------------------------------------------------------- data
 
@@ -184,7 +194,7 @@ def init_weights(model, source, path: str | Path, verbose: bool = True) -> None:
     only one of them has are reported (a critic the new recipe adds starts fresh)."""
     for key in ("glosses", "signers"):
         if list(getattr(source.config, key)) != list(getattr(model.config, key)):
-            raise SystemExit(f"--init-from {path}: its {key} differ from this data's; "
+            raise cli.UsageError(f"--init-from {path}: its {key} differ from this data's; "
                              "train from scratch (or prepare the data with the same ones)")  # fmt: skip
     result = model.load_state_dict(source.state_dict(), strict=False)
     if verbose:
@@ -198,12 +208,12 @@ def train(
     backend: str,
     data: str | Path,
     out: str | Path,
-    epochs: int = 80,
+    epochs: int | None = 80,
     seed: int = 0,
     batch_size: int = 16,
     lr: float = 1e-3,
     patience: int = 8,
-    eval_every: int = 1,
+    eval_every: int = 0,
     eval_clips: int = 48,
     max_minutes: float | None = None,
     gloss_source: str = "stage",
@@ -214,202 +224,149 @@ def train(
     threads: int | None = None,
     init_from: str | Path | None = None,
     bucket: bool = False,
+    steps: int | None = None,
+    device: str = "auto",
+    save_minutes: float = 0.0,
+    argv: list[str] | None = None,
 ) -> dict:
-    """Train (or continue training) ``backend``'s model; returns the run summary.
+    """Train (or continue training) ``backend``'s model; returns the run's record (what
+    ``training.json`` holds). Bad input is a :class:`training.cli.UsageError`.
 
     ``init_from``: a checkpoint of the same backend to start from (fine-tuning, e.g. the
     shipped model with a new loss term or on new data with the same glosses); its weights
     and normalisation replace the fresh ones, parts it lacks (a critic) start fresh."""
-    data, out = Path(data), Path(out)
-    cls = registry.backend_class("text2pose", backend)
-    if not hasattr(cls, "model_class"):
-        raise SystemExit(f"the {backend} backend has no model to train")
-    dist = setup_distributed()
+    cls = cli.learned_backend("text2pose", backend)
+    data, out = cli.check_data(data), cli.claim_out_dir(out, MODULE)
+    init_from = cli.check_checkpoint(init_from)
+    overrides = cli.check_model_config(cls.config_class, dict(model_config or {}))
+    dist = setup_distributed(cli.check_device(device))
     seed_everything(seed, dist.rank)
     torch.set_num_threads(threads or max(1, torch.get_num_threads() // dist.world_size))
     train_set = PoseDataset(data, "train", gloss_source=gloss_source)
     if not len(train_set):
-        raise SystemExit(f"{data}: no training clips with glosses")
+        raise cli.UsageError(f"--data {data}: no training clips with glosses")
     vocab = train_set.vocab
     fps = float(train_set.records[0]["fps"])
     signers = sorted({int(r["signer_index"]) + 1 for r in train_set.records})
     trained_on, synthetic = data_origin(train_set.records)
-    config = cls.config_class(glosses=vocab.glosses, signers=signers, fps=fps,
-                              trained_on=f"{trained_on} ({data.name})", synthetic=synthetic,
-                              **(model_config or {}))  # fmt: skip
+    config = cli.build_config(cls.config_class, overrides, glosses=vocab.glosses,
+                              signers=signers, fps=fps, synthetic=synthetic,
+                              trained_on=f"{trained_on} ({data.name})")  # fmt: skip
     model = cls.model_class(config)
-    step = max(1, int(round(fps / getattr(config, "model_fps", fps))))
-    rate_set = AtModelRate(train_set, step)
+    rate_set = AtModelRate(train_set, max(1, int(round(fps / getattr(config, "model_fps", fps)))))
     model.fit_normalization(
         (rate_set[i]["keypoints"], rate_set[i]["mask"]) for i in range(len(rate_set))
     )
     if init_from is not None and not (out / "resume.pt").is_file():
         init_weights(model, cls.model_class.load(init_from), init_from, dist.is_main)
-    lengths = [int(r.get("n_frames") or 0) for r in train_set.records]
-    model = wrap_model(model, dist)
+    lengths = [int(r.get("n_frames") or 0) for r in train_set.records] if bucket else None
+
+    def loader_for(epoch: int):
+        loader = make_loader(rate_set, batch_size, dist, shuffle=True, collate_fn=collate,
+                             seed=seed + epoch, lengths=lengths)  # fmt: skip
+        if hasattr(loader.sampler, "set_epoch"):
+            loader.sampler.set_epoch(epoch)
+        return loader
+
+    model = to_processes(model, dist)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
     # the paper's schedule: x0.7 when dev stops improving, down to a fifth of the start
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, factor=0.7, patience=2, min_lr=lr / 5
     )
-    stopper = EarlyStopping(patience=patience)
-    resume = ResumeState(out)
-    log = LossLog(out)
-    start, seconds, best_eval = 0, 0.0, {}
-    state = resume.load()
+    per_epoch = min(len(loader_for(0)), max_steps_per_epoch or len(loader_for(0)))
+    run = Run(out, Schedule(epochs, steps, eval_every, max_minutes, per_epoch), patience,
+              save_minutes, dist)  # fmt: skip
+    record = RunRecord(
+        out, MODULE, argv if argv is not None else sys.argv[1:], stage="text2pose",
+        backend=cls.name, label=cls.label, config=config.to_dict(),
+        world_size=dist.world_size, device=str(dist.device),
+        training={"epochs": epochs, "steps": steps, "steps_per_epoch": per_epoch,
+                  "batch_size": batch_size, "lr": lr, "seed": seed, "patience": patience,
+                  "eval_every": eval_every, "eval_clips": eval_clips,
+                  "max_minutes": max_minutes, "save_minutes": save_minutes,
+                  "gloss_source": gloss_source, "bucket": bucket, "init_from": init_from},
+        data={"path": data, "trained_on": trained_on, "synthetic": synthetic,
+              "train_clips": len(train_set), "vocabulary": len(vocab.glosses),
+              "signers": signers, "model_fps": getattr(config, "model_fps", fps),
+              **prepared_summary(data)},
+    )  # fmt: skip
+    state = run.restore()
     if state is not None:
-        unwrap(model).load_state_dict(state["model"])
+        model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        stopper.load_state_dict(state["stopper"])
-        start, seconds = int(state["epoch"]), float(state.get("seconds", 0.0))
-        best_eval = state.get("best_eval", {})
         if dist.is_main:
-            print(f"resuming from epoch {start} (best dev DTW {stopper.best:.4f})", flush=True)
-    dev = dev_clips(data, vocab, gloss_source, eval_clips, seed) if dist.is_main else []
-    backend_obj = cls(unwrap(model))
-    epochs_run = start
-    stop_reason = "epochs"
-    for epoch in range(start, epochs):
-        if stopper.should_stop:
-            stop_reason = "early stopping"
-            break
-        if max_minutes is not None and seconds >= 60 * max_minutes:
-            stop_reason = "time budget"
-            break
-        t0 = time.time()
-        loader = make_loader(rate_set, batch_size, dist, shuffle=True, collate_fn=collate,
-                             seed=seed + epoch, lengths=lengths if bucket else None)  # fmt: skip
-        if hasattr(loader.sampler, "set_epoch"):
-            loader.sampler.set_epoch(epoch)
-        model.train()
-        losses, parts_sum = [], {}
-        bar = (progress(loader, dist, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
-               if show_progress else loader)  # fmt: skip
-        for i, batch in enumerate(bar):
-            if max_steps_per_epoch is not None and i >= max_steps_per_epoch:
-                break
-            loss, parts = model(batch)  # the model's training_loss, through DDP if wrapped
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            losses.append(loss.item())
-            for k, v in parts.items():
-                parts_sum[k] = parts_sum.get(k, 0.0) + v
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
-        train_loss = mean_over_ranks(float(np.mean(losses)), dist)
-        row = {"train_loss": train_loss,
-               **{f"train_{k}": v / max(1, len(losses)) for k, v in parts_sum.items()}}  # fmt: skip
-        seconds += time.time() - t0
-        epochs_run = epoch + 1
-        last = epoch + 1 == epochs or (max_minutes is not None and seconds >= 60 * max_minutes)
-        if (epoch + 1) % eval_every == 0 or last:
-            if dist.is_main:
-                unwrap(model).eval()
-                row.update(evaluate_clips(backend_obj, dev))
-            # select on dev DTW; on the training loss when no dev clip can be signed
-            metric = row.get("dev_dtw", train_loss)
-            metric = mean_over_ranks(metric, dist) if dist.distributed else metric
-            scheduler.step(metric)
-            best = stopper.step(metric)
-            if dist.is_main and best:
-                unwrap(model).save_pretrained(out)
-                best_eval = {"epoch": epoch + 1, **{k: v for k, v in row.items()
-                                                    if k.startswith("dev_")}}  # fmt: skip
-        else:
-            best = False
-        if dist.is_main:
-            row["lr"] = optimizer.param_groups[0]["lr"]
-            log.log(epoch + 1, **row)
-            log.plot()
-            shown = ", ".join(f"{k.removeprefix('dev_')} {v:.3f}" for k, v in row.items()
-                              if k.startswith("dev_"))  # fmt: skip
-            print(
-                f"epoch {epoch + 1}: loss {train_loss:.4f}{', ' + shown if shown else ''}"
-                f"{' (best)' if best else ''}, {time.time() - t0:.0f} s",
-                flush=True,
-            )
-            resume.save(model=unwrap(model).state_dict(), optimizer=optimizer.state_dict(),
-                        scheduler=scheduler.state_dict(), stopper=stopper.state_dict(),
-                        epoch=epoch + 1, seconds=seconds, best_eval=best_eval)  # fmt: skip
-    else:
-        stop_reason = "early stopping" if stopper.should_stop else "epochs"
-    summary = {
-        "backend": backend,
-        "command": "python -m training.train_text2pose " + " ".join(sys.argv[1:]),
-        "data": str(data),
-        "gloss_source": gloss_source,
-        "init_from": str(init_from) if init_from else None,
-        "bucket": bucket,
-        "epochs_run": epochs_run,
-        "stopped_by": stop_reason,
-        "best": best_eval,
-        "seconds": round(seconds, 1),
-        "train_clips": len(train_set),
-        "dev_clips_evaluated": len(dev),
-        "parameters": sum(p.numel() for p in unwrap(model).parameters()),
-        "vocabulary": len(vocab.glosses),
-        "signers": signers,
-        "model_fps": getattr(config, "model_fps", fps),
-        "seed": seed,
-        "world_size": dist.world_size,
-    }
+            print(f"resuming at step {run.step}; best so far: {best_text(run.best)}", flush=True)
     if dist.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        if not (out / "config.json").is_file():  # never evaluated: keep the last weights
-            unwrap(model).save_pretrained(out)
-        (out / "training.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))
-        if not keep_resume and stop_reason != "time budget" and resume.path.is_file():
-            resume.path.unlink()
+        record.start()
+    dev = dev_clips(data, vocab, gloss_source, eval_clips, seed) if dist.is_main else []
+    signer = cls(model)
+    def resume_state() -> dict:  # what resume.pt holds besides the run's counters
+        return {"model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict()}
+
+    log, means = LossLog(out), RunningMeans()
+    bar = progress(run.batches(loader_for), dist, initial=run.step,
+                   total=run.schedule.total_steps, desc="steps", disable=not show_progress)
+    for batch in bar if run.stop_reason() is None else ():
+        model.train()
+        loss, parts = model(batch)  # the model's training_loss
+        optimizer_step(model, optimizer, loss, dist, clip=5.0)
+        means.add(loss=loss.item(), **parts)
+        if run.check_due():
+            row = means.take(dist)
+            if dist.is_main:
+                model.eval()
+                row.update(evaluate_clips(signer, dev))
+            # select on dev DTW; on the training loss when no dev clip can be signed
+            metric = from_main(row.get("dev_dtw", row["train_loss"]), dist)
+            scheduler.step(metric)
+            run.dev_check(metric, {**row, "lr": optimizer.param_groups[0]["lr"]}, model, log)
+        if run.step_end(resume_state):
+            break
+    reason = run.stop_reason()
+    result = {**run.results(reason), "dev_clips_evaluated": len(dev), "init_from": init_from,
+              "parameters": sum(p.numel() for p in model.parameters()),
+              "processes_in_step": in_step(model, dist)}  # fmt: skip
+    if dist.is_main:
+        if not (out / "config.json").is_file():  # never checked: keep the last weights
+            model.save_pretrained(out)
+        result = record.finish(**result)
+        run.finish(keep_resume, reason)
     cleanup_distributed()
-    return summary
+    return {**record.record, **result}
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m training.train_text2pose",
-                                 description=__doc__.split("\n")[0])  # fmt: skip
-    ap.add_argument("--backend", required=True, help="a learned text2pose backend: progressive")
-    ap.add_argument("--data", required=True, help="a folder written by training.prepare")
-    ap.add_argument("--out", required=True, help="checkpoint folder, e.g. checkpoints/progressive")
-    ap.add_argument("--epochs", type=int, default=80)
-    ap.add_argument("--max-minutes", type=float, default=None, help="stop after this much training")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--patience", type=int, default=8, help="evaluations without dev improvement")
-    ap.add_argument("--eval-every", type=int, default=1, help="epochs between dev evaluations")
-    ap.add_argument("--eval-clips", type=int, default=48, help="dev clips signed per evaluation")
-    ap.add_argument("--gloss-source", choices=("stage", "data"), default="stage")
-    ap.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a model config value, e.g. --set hidden=128 (repeatable)",
-    )
-    ap.add_argument("--threads", type=int, default=None, help="torch threads per process")
-    ap.add_argument("--keep-resume", action="store_true", help="keep resume.pt at the end")
+    ap = cli.training_parser("python -m training.train_text2pose", __doc__, epochs=80,
+                             steps=None, batch_size=16, lr=1e-3, eval_every=0, patience=8)  # fmt: skip
+    ap.add_argument("--backend", required=True,
+                    help=f"a learned text2pose backend: {cli.backends_help('text2pose')}")
+    ap.add_argument("--eval-clips", type=int, default=48, help="dev clips signed per check")
+    ap.add_argument("--gloss-source", choices=("stage", "data"), default="stage",
+                    help="glosses from the gloss stage (as the app) or the corpus's own")
     ap.add_argument("--bucket", action="store_true",
                     help="batches of similar clip lengths (less padding; faster)")
-    ap.add_argument("--init-from", default=None, metavar="DIR",
-                    help="start from this checkpoint of the same backend (fine-tuning)")
-    ap.add_argument("--no-progress", action="store_true")
-    args = ap.parse_args(argv)
-    model_config = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        model_config[key.replace("-", "_")] = json.loads(value)
-    summary = train(args.backend, args.data, args.out, epochs=args.epochs, seed=args.seed,
-                    batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-                    eval_every=args.eval_every, eval_clips=args.eval_clips,
-                    max_minutes=args.max_minutes, gloss_source=args.gloss_source,
-                    model_config=model_config, keep_resume=args.keep_resume,
-                    show_progress=not args.no_progress, threads=args.threads,
-                    init_from=args.init_from, bucket=args.bucket)  # fmt: skip
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
-    return 0
+    return cli.run_command(ap, argv, train_from_args)
+
+
+def train_from_args(args) -> None:
+    """:func:`train` with the parsed command line."""
+    cls = cli.learned_backend("text2pose", args.backend)
+    summary = train(args.backend, args.data, args.out, epochs=args.epochs, steps=args.steps,
+                    seed=args.seed, batch_size=args.batch_size, lr=args.lr,
+                    patience=args.patience, eval_every=args.eval_every,
+                    eval_clips=args.eval_clips, max_minutes=args.max_minutes,
+                    gloss_source=args.gloss_source,
+                    model_config=cli.model_overrides(cls.config_class, args.set),
+                    keep_resume=args.keep_resume, show_progress=not args.no_progress,
+                    threads=args.threads, init_from=args.init_from, bucket=args.bucket,
+                    device=args.device, save_minutes=args.save_minutes, argv=args.argv)  # fmt: skip
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"stopped by {summary['stopped_by']} after {summary['steps']} steps; "
+              f"best: {best_text(summary['best'])}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
