@@ -361,6 +361,23 @@ def test_a_recording_is_redone_when_its_label_changes(tmp_path, fake_video):
     assert calls == ["a.mp4", "a.mp4"] and summary["glosses"] == {"오다": 1}
 
 
+def test_labels_for_clips_already_prepared_update_them_not_copy_them(tmp_path, fake_video):
+    clips, calls = fake_video
+    clips["a.mp4"] = make_clip(30, 8, 22, 1.0)
+    videos = _videos(tmp_path, ["a.mp4"])
+    first = prepare(tmp_path / "out", videos=[str(videos)], **QUIET)  # labelled by file name
+    assert first["clips"] == 1 and [r["signer"] for r in load_manifest(tmp_path / "out")] == ["REAL01"]
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,gloss,signer\na.mp4,가다,4\n", encoding="utf-8")
+    again = prepare(tmp_path / "out", videos=[str(videos)], labels=labels, **QUIET)
+    records = load_manifest(tmp_path / "out")
+    assert again["clips"] == 1 and len(records) == 1  # the same clip, updated
+    assert records[0]["clip_id"] == "a" and records[0]["signer"] == "REAL04"
+    assert [g["gloss"] for g in records[0]["glosses"]] == ["가다"]
+    assert sorted(p.name for p in (tmp_path / "out" / "clips").iterdir()) == ["a.json", "a.npz"]
+    assert calls == ["a.mp4", "a.mp4"]
+
+
 def test_unlabelled_and_failing_recordings_are_named(tmp_path, fake_video, capsys):
     clips, _ = fake_video
     clips["home.mp4"] = make_clip(20, 5, 15, 1.0)

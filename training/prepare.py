@@ -639,6 +639,30 @@ def _check_folder(root: str, flag: str) -> Path:
     return path
 
 
+def _keep_clip_ids(out: Path, items: list[tuple]) -> list[tuple]:
+    """Recordings prepared into ``out`` before keep their clip id: a label that changed
+    the id (a signer added in ``--labels``) updates that clip instead of adding a second
+    copy of the same recording."""
+    before = {}
+    for sidecar in sorted((out / "clips").glob("*.json")):
+        try:
+            stored = json.loads(sidecar.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if stored.get("source") in ("pose", "video") and stored.get("source_path"):
+            before[str(Path(stored["source_path"]).resolve())] = stored["clip_id"]
+    ids = {it[1] for it in items}
+    out_items = []
+    for source, clip_id, payload in items:
+        old = before.get(str(Path(payload.get("path", "")).resolve())) if "label" in payload else None
+        if old and old != clip_id and old not in ids:
+            ids.discard(clip_id)
+            ids.add(old)
+            clip_id = old
+        out_items.append((source, clip_id, payload))
+    return out_items
+
+
 def _recording_item(path: Path, source: str, label: ClipLabel, taken: set[str]) -> tuple:
     stem = _safe_id(path.stem)
     if label.signer and label.signer not in stem.upper():
@@ -989,12 +1013,18 @@ def prepare(
         raise PrepareError(
             "nothing to prepare: give --aihub, --skels, --poses, --videos or --labels"
         )
+    if out.is_dir() and any(out.iterdir()) and not (
+        (out / "clips").is_dir() or (out / "manifest.jsonl").is_file()
+    ):
+        raise PrepareError(f"{out} (--out): the folder holds files prepare did not write (no "
+                           "clips/ or manifest.jsonl); choose a new or empty folder")  # fmt: skip
     # every input is checked before anything is written
     items = collect_items(aihub, poses, videos, str(labels) if labels else None, taken, notes)
     skels_files = _skels_files(skels)
 
     created = [p for p in (out, out / "clips") if not p.exists()]
     (out / "clips").mkdir(parents=True, exist_ok=True)
+    items = _keep_clip_ids(out, items)
     todo = [it for it in items if not _is_current(out, it[1], it[2].get("label"))]
     stats["reused"] += len(items) - len(todo)
     if workers is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from training.corpus.generate import SIZES, add_videos, generate_corpus
 
@@ -34,10 +35,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --add-video: every N-th clip only (each signer gets its share)")
     args = ap.parse_args(argv)
     if args.add_video:
+        if not (Path(args.out) / "corpus.json").is_file():
+            print(f"error: --add-video: {args.out} is not a corpus made by python -m "
+                  "training.corpus (no corpus.json in it)", file=sys.stderr)  # fmt: skip
+            return 2
         n = add_videos(args.out, args.every, args.workers, progress=not args.quiet)
         print(f"wrote {n} videos to {args.out}/video")
         return 0
+    out = Path(args.out)
+    mine = ("corpus.json", "keypoints", "morpheme")  # a corpus, or one cut short
+    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in mine):
+        print(f"error: --out {out}: the folder holds files the corpus generator did not write "
+              "(no corpus.json); choose a new or empty folder", file=sys.stderr)  # fmt: skip
+        return 2
     n_sent, n_words, n_signers = SIZES[args.size]
+    if args.signers is not None and not 1 <= args.signers <= 4:
+        print(f"error: --signers {args.signers}: the corpus has 1 to 4 signers", file=sys.stderr)
+        return 2
     manifest = generate_corpus(
         args.out,
         seed=args.seed,
