@@ -145,6 +145,11 @@ def test_page_in_a_real_browser(server, browser):
     page.goto(server, wait_until="domcontentloaded")
     page.wait_for_selector("#sentence textarea", timeout=60_000)
     assert "placeholders" in page.inner_text("#notice")
+    # the backends by the names users know them by
+    for stage, elem in (("text2pose", "#t2p"), ("pose2video", "#p2v")):
+        shown = page.inner_text(elem)
+        for name in registry.available(stage, registry.DEFAULT_CHECKPOINTS):
+            assert registry.label(stage, name) in shown
     # Korean comes from the served font: this browser sees no Korean system font
     loaded = page.evaluate(
         "async () => (await document.fonts.load('20px KSLKorean', '수어')).length"
@@ -313,6 +318,11 @@ def test_page_on_a_phone(server, browser):
     page.wait_for_selector("#sentence textarea", timeout=60_000)
     page.fill("#sentence textarea", "화장실이 어디예요?")
     page.click("#go")
+    # the layout of the finished page (the skeleton preview's player is replaced on the way)
+    page.wait_for_function(
+        "() => document.querySelector('#status').innerText.startsWith('Done')",
+        timeout=90_000,
+    )
     _wait_video_playable(page)
     page.wait_for_timeout(500)
     video = page.locator("#sign_video video").bounding_box()
