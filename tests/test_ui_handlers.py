@@ -99,6 +99,22 @@ def test_no_attention_plot_from_an_earlier_sentence_beside_the_video(handlers):
     assert not _visible(_shown(failed, after_first)["attention"])
 
 
+def test_a_streamed_run_after_a_transformer_run_shows_no_old_attention(handlers):
+    """A backend slower than real time shows what is drawn so far: none of those pieces
+    comes with the earlier sentence's plot."""
+    if "edn" not in registry.available("pose2video", handlers.pipe.checkpoints):
+        pytest.skip("no EDN checkpoint")
+    signer = _signer_label(handlers)
+    after_first = _shown(handlers.run_page("지하철", signer, "Transformer", "avatar", 1.0))
+    assert after_first["attention"]["visible"] is True
+    streamed = list(handlers.run_page(SENTENCE, signer, "lexicon", "EDN", 1.0))
+    pieces = [u for u in streamed if "drawn_" in str(u.get("video"))]
+    assert pieces, "EDN drew nothing in pieces"
+    assert all(not _visible(u["attention"]) for u in pieces)
+    shown = _shown(streamed[1:], after_first)
+    assert shown["status"].startswith("Done") and not _visible(shown["attention"])
+
+
 def test_switching_the_signer_without_a_sentence_changes_nothing(handlers):
     assert list(handlers.rerun_for_signer("  ", "2", "lexicon", "avatar", 1.0)) == []
     assert list(handlers.rerun_compare_for_signer("", ["lexicon + avatar"], "2", 1.0)) == []
