@@ -22,7 +22,7 @@ import csv
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -410,9 +410,6 @@ class RunningMeans:
             self.sums[k] = self.sums.get(k, 0.0) + float(v)
             self.counts[k] = self.counts.get(k, 0) + 1
 
-    def recent(self, name: str) -> float:
-        return self.sums.get(name, float("nan")) / max(1, self.counts.get(name, 0))
-
     def take(self, dist: DistInfo) -> dict[str, float]:
         out = {f"{self.prefix}{k}": mean_over_ranks(v / self.counts[k], dist)
                for k, v in sorted(self.sums.items())}  # fmt: skip
@@ -430,16 +427,17 @@ class Run:
     seconds, the best dev check) and what comes next, the same in every command: when to
     check the dev set, when to write ``resume.pt``, when and why to stop.
 
-        run = Run(out, schedule, patience, save_minutes, dist)
-        state = run.restore()                          # the command's own parts, or None
-        for batch in run.batches(loader_for_epoch):    # resumes mid-epoch too
+        run = Run(out, schedule, patience, save_minutes, dist, model=model, optimizer=opt)
+        run.restore()                                  # from resume.pt, when there is one
+        for batch in run.training_batches(loader_for_epoch):   # resumes mid-epoch too
             ...optimizer_step(...)
             if run.check_due(): run.dev_check(dev_metric, row, model, log)  # lower: better
-            if run.step_end(lambda: {"model": ..., "optimizer": ...}): break
+            if run.step_end(): break                   # resume.pt written when due
     """
 
     def __init__(self, out, schedule: Schedule, patience: int, save_minutes: float,
-                 dist: DistInfo) -> None:  # fmt: skip
+                 dist: DistInfo, **parts) -> None:  # fmt: skip
+        self.parts = parts  # what resume.pt holds: name -> object with state_dict()
         self.resume = ResumeState(out)
         self.schedule = schedule
         self.stopper = EarlyStopping(patience)
@@ -454,22 +452,36 @@ class Run:
         self._last_save = time.time()
         self._reason: tuple[int, str | None] = (-1, None)
 
-    def restore(self) -> dict | None:
-        """Continue from ``resume.pt`` when there is one: the run's own counters are set,
-        the rest of the saved state comes back for the command's model and optimisers."""
+    def restore(self) -> bool:
+        """Continue from ``resume.pt`` when there is one: the run's counters and every
+        part (model, optimisers...) as saved; says so on rank 0. False on a fresh start."""
         state = self.resume.load()
         if state is None:
-            return None
+            return False
         run = state.pop("run", None)
-        if run is None:
+        if run is None or set(self.parts) - set(state):
             raise ValueError(f"{self.resume.path} was written by an older version of this "
-                             "command; remove it to start again")
+                             "command; remove it to start again")  # fmt: skip
         self.step, self.epoch, self.batch = int(run["step"]), int(run["epoch"]), int(run["batch"])
         self._seconds_before, self.best = float(run["seconds"]), dict(run["best"])
         self._started = time.time()
         self.stopper.load_state_dict(run["stopper"])
         self.resumed_at = self.step
-        return state
+        for name, part in self.parts.items():
+            part.load_state_dict(state[name])
+        if self.dist.is_main:
+            print(f"resuming at step {self.step}; best so far: {best_text(self.best)}",
+                  flush=True)  # fmt: skip
+        return True
+
+    def training_batches(self, loader_for_epoch, show_progress: bool = True) -> Iterator:
+        """:meth:`batches` behind a progress bar (rank 0); nothing when the run has
+        already ended (a finished run resumed)."""
+        if self.stop_reason() is not None:
+            return iter(())
+        return progress(self.batches(loader_for_epoch), self.dist, initial=self.step,
+                        total=self.schedule.total_steps, desc="steps",
+                        disable=not show_progress)  # fmt: skip
 
     def batches(self, loader_for_epoch) -> Iterator:
         """The training batches from where the run stands: ``loader_for_epoch(epoch)``
@@ -571,20 +583,19 @@ class Run:
             return agree(time.time() - self._last_save >= 60 * self.save_minutes, self.dist)
         return self._end_of_epoch or self.check_due()
 
-    def save(self, **state) -> None:
-        """``resume.pt`` (from rank 0): the command's ``state`` and the run's counters."""
+    def save(self) -> None:
+        """``resume.pt`` (from rank 0): every part's state and the run's counters."""
         if self.dist.is_main:
             run = {"step": self.step, "epoch": self.epoch, "batch": self.batch,
                    "seconds": self.seconds, "best": self.best,
                    "stopper": self.stopper.state_dict()}  # fmt: skip
-            self.resume.save(run=run, **state)
+            self.resume.save(run=run, **{k: v.state_dict() for k, v in self.parts.items()})
         self._last_save = time.time()
 
-    def step_end(self, state: Callable[[], dict]) -> bool:
-        """After each step: ``resume.pt`` written when due (``state()`` gives the
-        command's part: model and optimiser state dicts); True when the run ends now."""
+    def step_end(self) -> bool:
+        """After each step: ``resume.pt`` written when due; True when the run ends now."""
         if self.save_due():
-            self.save(**state())
+            self.save()
         return self.stop_reason() is not None
 
     def finish(self, keep_resume: bool, reason: str | None) -> None:

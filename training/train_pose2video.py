@@ -57,7 +57,6 @@ from training.loop import (
     Run,
     RunningMeans,
     Schedule,
-    best_text,
     cleanup_distributed,
     from_main,
     in_step,
@@ -493,15 +492,9 @@ def train(args: argparse.Namespace) -> dict:
     weights.update(custom_weights)
     per_epoch = -(-len(pairs) // (args.batch_size * dist.world_size))
     schedule = Schedule(args.epochs, args.steps, args.eval_every, args.max_minutes, per_epoch)
-    run = Run(out, schedule, args.patience, args.save_minutes, dist)
-    state = run.restore()
-    if state is not None:
-        model.load_state_dict(state["model"])
-        disc.load_state_dict(state["disc"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        if dist.is_main:
-            print(f"resuming at step {run.step}; best so far: {best_text(run.best)}", flush=True)
+    run = Run(out, schedule, args.patience, args.save_minutes, dist, model=model, disc=disc,
+              opt_g=opt_g, opt_d=opt_d)
+    run.restore()
     record.record.update(
         config=config.to_dict(),
         training={**{k: v for k, v in vars(args).items()
@@ -521,16 +514,8 @@ def train(args: argparse.Namespace) -> dict:
         for _ in range(per_epoch):
             yield rng.choice(len(pairs), size=args.batch_size, replace=False), rng
 
-    def resume_state() -> dict:  # what resume.pt holds besides the run's counters
-        return {"model": model.state_dict(),
-                "disc": disc.state_dict(),
-                "opt_g": opt_g.state_dict(),
-                "opt_d": opt_d.state_dict()}
-
     log, means = LossLog(out), RunningMeans()
-    bar = progress(run.batches(rows_for), dist, initial=run.step, total=schedule.total_steps,
-                   desc="steps", disable=args.no_progress)  # fmt: skip
-    for rows, rng in bar if run.stop_reason() is None else ():
+    for rows, rng in run.training_batches(rows_for, not args.no_progress):
         batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng, device)
         disc.requires_grad_(False)
         g_loss, g_parts, fakes = model.generator_step(batch, disc, weights)
@@ -553,7 +538,7 @@ def train(args: argparse.Namespace) -> dict:
             metric = from_main(-row["dev_ssim"] if "dev_ssim" in row else row["train_g_l1"],
                                dist)  # fmt: skip
             run.dev_check(metric, row, model, log)
-        if run.step_end(resume_state):
+        if run.step_end():
             break
     reason = run.stop_reason()
     result = {**run.results(reason), "minutes": round(run.seconds / 60, 1),

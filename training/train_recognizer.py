@@ -64,7 +64,6 @@ from training.loop import (
     make_loader,
     mean_over_ranks,
     optimizer_step,
-    progress,
     seed_everything,
     setup_distributed,
     to_processes,
@@ -276,7 +275,8 @@ def train(
         return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
-    run = Run(out, schedule, patience, save_minutes, dist)
+    run = Run(out, schedule, patience, save_minutes, dist, model=model, optimizer=optimizer,
+              scheduler=scheduler)
     record = RunRecord(
         out, MODULE, argv if argv is not None else sys.argv[1:], stage="recognizer",
         backend="recognizer", label="Recogniser", config=config.to_dict(),
@@ -289,13 +289,7 @@ def train(
               "train_clips": len(train_set), "dev_clips": len(dev_set),
               "vocabulary": len(vocab), **prepared_summary(data)},
     )  # fmt: skip
-    state = run.restore()
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        if dist.is_main:
-            print(f"resuming at step {run.step}; best so far: {best_text(run.best)}", flush=True)
+    run.restore()
     if dist.is_main:
         record.start()
     rng = np.random.default_rng([seed, dist.rank, run.step])
@@ -310,15 +304,8 @@ def train(
         return torch.utils.data.DataLoader(train_set, batch_sampler=batches,
                                            collate_fn=collate_train)  # fmt: skip
 
-    def resume_state() -> dict:  # what resume.pt holds besides the run's counters
-        return {"model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict()}
-
     log, means = LossLog(out), RunningMeans()
-    bar = progress(run.batches(loader_for), dist, initial=run.step,
-                   total=schedule.total_steps, desc="steps", disable=not show_progress)
-    for batch in bar if run.stop_reason() is None else ():
+    for batch in run.training_batches(loader_for, show_progress):
         model.train()
         lengths = batch["lengths"].to(dist.device)
         log_probs = model(batch["features"].to(dist.device), lengths)
@@ -338,7 +325,7 @@ def train(
             # no dev split: select on the training loss (said so: no dev_ figure)
             metric = from_main(row.get("dev_wer", row["train_loss"]), dist)
             run.dev_check(metric, {**row, "lr": optimizer.param_groups[0]["lr"]}, model, log)
-        if run.step_end(resume_state):
+        if run.step_end():
             break
     reason = run.stop_reason()
     result = {**run.results(reason), "best_dev_wer": run.best.get("dev_wer"),

@@ -65,7 +65,6 @@ from training.loop import (
     in_step,
     make_loader,
     optimizer_step,
-    progress,
     seed_everything,
     setup_distributed,
     to_processes,
@@ -276,7 +275,8 @@ def train(
     )
     per_epoch = min(len(loader_for(0)), max_steps_per_epoch or len(loader_for(0)))
     run = Run(out, Schedule(epochs, steps, eval_every, max_minutes, per_epoch), patience,
-              save_minutes, dist)  # fmt: skip
+              save_minutes, dist,
+              model=model, optimizer=optimizer, scheduler=scheduler)  # fmt: skip
     record = RunRecord(
         out, MODULE, argv if argv is not None else sys.argv[1:], stage="text2pose",
         backend=cls.name, label=cls.label, config=config.to_dict(),
@@ -291,26 +291,13 @@ def train(
               "signers": signers, "model_fps": getattr(config, "model_fps", fps),
               **prepared_summary(data)},
     )  # fmt: skip
-    state = run.restore()
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        if dist.is_main:
-            print(f"resuming at step {run.step}; best so far: {best_text(run.best)}", flush=True)
+    run.restore()
     if dist.is_main:
         record.start()
     dev = dev_clips(data, vocab, gloss_source, eval_clips, seed) if dist.is_main else []
     signer = cls(model)
-    def resume_state() -> dict:  # what resume.pt holds besides the run's counters
-        return {"model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict()}
-
     log, means = LossLog(out), RunningMeans()
-    bar = progress(run.batches(loader_for), dist, initial=run.step,
-                   total=run.schedule.total_steps, desc="steps", disable=not show_progress)
-    for batch in bar if run.stop_reason() is None else ():
+    for batch in run.training_batches(loader_for, show_progress):
         model.train()
         loss, parts = model(batch)  # the model's training_loss
         optimizer_step(model, optimizer, loss, dist, clip=5.0)
@@ -324,7 +311,7 @@ def train(
             metric = from_main(row.get("dev_dtw", row["train_loss"]), dist)
             scheduler.step(metric)
             run.dev_check(metric, {**row, "lr": optimizer.param_groups[0]["lr"]}, model, log)
-        if run.step_end(resume_state):
+        if run.step_end():
             break
     reason = run.stop_reason()
     result = {**run.results(reason), "dev_clips_evaluated": len(dev), "init_from": init_from,
