@@ -167,7 +167,7 @@ def test_training_resumes_where_it_stopped(small_prepared, tmp_path):
                     show_progress=False)  # fmt: skip
     assert summary["epochs_run"] == 2
     with open(out / "losses.csv", encoding="utf-8") as f:
-        assert [int(r["step"]) for r in csv.DictReader(f)] == [1, 2]
+        assert [float(r["epoch"]) for r in csv.DictReader(f)] == [1, 2]
 
 
 def test_length_buckets_cover_every_clip_once_in_similar_length_batches():
