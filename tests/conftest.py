@@ -37,3 +37,31 @@ def small_prepared(small_corpus, tmp_path_factory) -> Path:
     prepare(out, aihub=[str(small_corpus)], workers=1, dev_frac=0.15, test_frac=0.15, seed=0,
             progress=False, verbose=False)  # fmt: skip
     return out
+
+
+#: The sentence the compare tests sign, and the signer and pair of its reference clip.
+REFERENCE_SENTENCE = "화장실이 어디예요?"
+
+
+@pytest.fixture(scope="session")
+def sentence_reference(tmp_path_factory) -> Path:
+    """A prepared folder (``--data`` of the app, ``compare.References``) holding one clip:
+    the shipped lexicon + avatar's own signing of :data:`REFERENCE_SENTENCE` (signer 1),
+    cut to its signing span, so the compare view shows exactly one reference column and a
+    pair's DTW to it is 0."""
+    import json
+
+    import numpy as np
+
+    from sign_pipeline import compare as cmp
+    from sign_pipeline import registry
+    from sign_pipeline.pipeline import SignPipeline
+
+    pipe = SignPipeline("lexicon", "avatar", checkpoints=registry.DEFAULT_CHECKPOINTS)
+    kp, mask = cmp.signing_span(pipe.run(REFERENCE_SENTENCE, signer=1))
+    data = tmp_path_factory.mktemp("sentence_reference")
+    (data / "clips").mkdir()
+    np.savez(data / "clips" / "c1.npz", keypoints=kp, mask=mask)
+    record = {"clip_id": "c1", "sentence": REFERENCE_SENTENCE, "signer": "REAL01", "fps": 30.0}
+    (data / "manifest.jsonl").write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    return data

@@ -8,22 +8,15 @@ import numpy as np
 import pytest
 
 from sign_pipeline import registry
-from sign_pipeline.pose2video.base import Pose2Video
 from sign_pipeline.text2pose.base import GlossInput
+from tests.model_tester import assert_every_backend_installed, shipped_backends
 
 CKPT = registry.DEFAULT_CHECKPOINTS
-NAMES = registry.names("pose2video")
+backend = shipped_backends("pose2video")
 
 
 def test_every_backend_file_is_installed_with_its_shipped_checkpoint():
-    for name in NAMES:
-        info = registry.info("pose2video", name, CKPT)
-        assert info.installed, f"{name}: {info.reason}"
-
-
-@pytest.fixture(scope="module", params=NAMES)
-def backend(request) -> Pose2Video:
-    return registry.load("pose2video", request.param, CKPT)
+    assert_every_backend_installed("pose2video")
 
 
 @pytest.fixture(scope="module")

@@ -8,22 +8,14 @@ import inspect
 import numpy as np
 import pytest
 
-from sign_pipeline import registry
-from sign_pipeline.text2pose.base import GlossInput, Text2Pose
+from sign_pipeline.text2pose.base import GlossInput
+from tests.model_tester import assert_every_backend_installed, shipped_backends
 
-CKPT = registry.DEFAULT_CHECKPOINTS
-NAMES = registry.names("text2pose")
+backend = shipped_backends("text2pose")
 
 
 def test_every_backend_file_is_installed_with_its_shipped_checkpoint():
-    for name in NAMES:
-        info = registry.info("text2pose", name, CKPT)
-        assert info.installed, f"{name}: {info.reason}"
-
-
-@pytest.fixture(scope="module", params=NAMES)
-def backend(request) -> Text2Pose:
-    return registry.load("text2pose", request.param, CKPT)
+    assert_every_backend_installed("text2pose")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,7 @@
-"""The EDN pose-to-video backend: its model, its training command, its bad input."""
+"""The EDN pose-to-video backend: the training pairs, the SSIM loss and crops it trains with,
+own-signer checkpoints, an empty frame, its training command. Save/load, signers, bad
+checkpoints, missing keypoints and a few generator and discriminator steps are the common
+tests (tests/model_tester.py); the shipped checkpoint's contract is test_contract_pose2video."""
 
 from __future__ import annotations
 
@@ -9,15 +12,12 @@ import numpy as np
 import pytest
 import torch
 
-from sign_pipeline import registry
 from sign_pipeline import skeleton as sk
-from sign_pipeline.modeling import CheckpointError
 from sign_pipeline.pose2video import gan
 from sign_pipeline.pose2video.edn import EDN, EDNConfig, EDNModel, render_frames
-from sign_pipeline.text2pose.base import GlossInput
+from tests.model_tester import Pose2VideoModelTester
 from tests.torchrun import run_two_processes
 from training import train_pose2video as tp
-from training.dataset import load_manifest
 
 TINY = ["size=64", "face_crop=16", "hand_crop=16", "ngf=8", "n_blocks=1", "refine_channels=8"]
 
@@ -30,65 +30,24 @@ def tiny_model(signers=(1, 2)) -> EDNModel:
     return EDNModel(cfg)
 
 
-@pytest.fixture(scope="module")
-def pairs(small_prepared, tmp_path_factory) -> tp.Pairs:
-    records = [r for r in load_manifest(small_prepared) if r["split"] == "train"]
-    folder = tmp_path_factory.mktemp("pairs")
-    return tp.Pairs.build(small_prepared, records, folder, 64, 2, 1)
+class TestEDN(Pose2VideoModelTester):
+    backend_class = EDN
+    generation_methods = (EDN.render, EDN.draw, render_frames)
+    plain_weights = {"gan": 0.0, "feat": 0.0, "temporal": 0.0, "face_gan": 0.0, "hand_gan": 0.0}
 
+    def tiny_model(self, signers=(1, 2)):
+        return tiny_model(signers)
 
-@pytest.fixture(scope="module")
-def motion() -> tuple[np.ndarray, np.ndarray]:
-    lexicon = registry.load("text2pose", "lexicon")
-    out = lexicon.sign(GlossInput.from_glosses(["지하철", "가방"]), signer=1)
-    return out.keypoints[::4].copy(), out.mask[::4].copy()
-
-
-def test_pairs_hold_video_frames_beside_their_keypoints(pairs):
-    assert len(pairs) > 10 and pairs.frames.shape[1:] == (3, 64, 64, 3)
-    # the signer's shirt is under the shoulders' midpoint, the background far from the body
-    row = 0
-    kp, m = pairs.keypoints[row, 2], pairs.mask[row, 2]
-    frame = pairs.frames[row, 2].astype(int)
-    chest = ((kp[sk.R_SHOULDER] + kp[sk.L_SHOULDER]) / 2 + [0, 6]).round().astype(int)
-    assert m[sk.R_SHOULDER] and m[sk.L_SHOULDER]
-    corner = frame[1, 1]
-    assert np.abs(frame[chest[1], chest[0]] - corner).sum() > 60
-
-
-def _setup(pairs, seed: int):
-    """A tiny generator, its discriminators and a batch of 4 triples."""
-    model = tiny_model()
-    batch = pairs.batch(np.arange(4), model.config.crop_sizes, 0.0, np.random.default_rng(seed))
-    return model, model.make_discriminators(8), batch
-
-
-def test_a_few_steps_lower_the_generator_loss(pairs):
-    model, disc, batch = _setup(pairs, 0)
-    opt = torch.optim.Adam(model.parameters(), 2e-3, betas=(0.5, 0.999))
-    weights = {"gan": 0.0, "feat": 0.0, "temporal": 0.0, "face_gan": 0.0, "hand_gan": 0.0}
-    losses = []
-    for _ in range(30):
-        loss, parts, _ = model.generator_step(batch, disc, weights)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(parts["l1"])
-    assert losses[-1] < 0.6 * losses[0], losses
-
-
-def test_the_discriminators_learn_to_tell_real_from_generated(pairs):
-    model, disc, batch = _setup(pairs, 1)
-    opt = torch.optim.Adam(disc.parameters(), 1e-3, betas=(0.5, 0.999))
-    _, _, fakes = model.generator_step(batch, disc, {})
-    first = None
-    for _ in range(15):
-        loss, _ = disc.loss(batch, fakes, model.config.crop_sizes)
-        first = float(loss.detach()) if first is None else first
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    assert float(loss.detach()) < 0.5 * first
+    def test_pairs_hold_video_frames_beside_their_keypoints(self, training_data):
+        pairs = training_data
+        assert len(pairs) > 10 and pairs.frames.shape[1:] == (3, 64, 64, 3)
+        # the signer's shirt is under the shoulders' midpoint, the background far from the body
+        kp, m = pairs.keypoints[0, 2], pairs.mask[0, 2]
+        frame = pairs.frames[0, 2].astype(int)
+        chest = ((kp[sk.R_SHOULDER] + kp[sk.L_SHOULDER]) / 2 + [0, 6]).round().astype(int)
+        assert m[sk.R_SHOULDER] and m[sk.L_SHOULDER]
+        corner = frame[1, 1]
+        assert np.abs(frame[chest[1], chest[0]] - corner).sum() > 60
 
 
 def test_ssim_loss_matches_the_evaluation_metric():
@@ -136,41 +95,6 @@ def test_batched_crops_match_per_frame_slices_in_values_and_gradients():
         grads = torch.autograd.grad((out * weight).sum(), [img, patch])
         expected = torch.autograd.grad((ref * weight).sum(), [img, patch])
         assert all(torch.equal(a, b) for a, b in zip(grads, expected, strict=True))
-
-
-def test_save_load_gives_identical_frames(tmp_path, motion):
-    model = tiny_model().eval()
-    kp, mask = motion
-    model.save_pretrained(tmp_path)
-    again = EDN.from_pretrained(tmp_path)
-    a = render_frames(model, kp[:3], mask[:3], 1)
-    b = again.draw(kp[:3], mask[:3], 1)
-    assert a.shape == (3, 64, 64, 3) and np.array_equal(a, b)
-
-
-def test_all_missing_keypoints_are_an_error_and_an_empty_frame_repeats(motion):
-    backend = EDN(tiny_model())
-    kp, mask = motion
-    with pytest.raises(ValueError, match="every keypoint is missing"):
-        backend.draw(kp[:3], np.zeros_like(mask[:3]), 1)
-    m = mask[:3].copy()
-    m[1] = False
-    frames = backend.draw(kp[:3], m, 1)
-    assert np.array_equal(frames[1], frames[0])
-
-
-def test_a_signer_outside_the_checkpoint_is_refused(motion):
-    backend = EDN(tiny_model(signers=(1, 2)))
-    kp, mask = motion
-    with pytest.raises(ValueError, match="not known"):
-        backend.draw(kp[:2], mask[:2], 7)
-
-
-def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path):
-    tiny_model().save_pretrained(tmp_path)
-    (tmp_path / "model.safetensors").write_bytes(b"not weights")
-    with pytest.raises(CheckpointError, match="cannot load"):
-        EDN.from_pretrained(tmp_path)
 
 
 def test_own_signer_checkpoints_are_found_beside_the_shipped_one(tmp_path, monkeypatch):
@@ -235,15 +159,6 @@ def test_a_video_without_a_person_is_a_clear_error(tmp_path, capsys):
                     "--out", str(tmp_path / "out"), "--steps", "1", "--workers", "1"])  # fmt: skip
     assert code == 2
     assert "no video gave a signer" in capsys.readouterr().err
-
-
-def test_chunks_put_together_are_the_whole_rendering(motion):
-    backend = EDN(tiny_model())
-    kp, mask = motion
-    whole = backend.draw(kp[:7], mask[:7], 1)
-    pieces = list(backend.draw_chunks(kp[:7], mask[:7], 1, chunk=3))
-    assert [len(p) for p in pieces] == [3, 3, 1]
-    assert np.array_equal(np.concatenate(pieces), whole)
 
 
 def test_torchrun_two_processes_train_in_step(small_prepared, tmp_path):

@@ -1,19 +1,17 @@
-"""The Progressive Transformer backend: training lowers the loss, the counter (never a
-reference length) ends decoding, save/load is exact, bad input gets clear errors."""
+"""The Progressive Transformer backend: its relative frames, its counter (never a reference
+length) ending decoding, its hand critic and training command. Save/load, signers, bad
+checkpoints, a few training steps and the shipped model's length, numbers and questions are
+the common tests (tests/model_tester.py)."""
 
 from __future__ import annotations
 
-import inspect
 import json
 
 import numpy as np
 import pytest
 import torch
 
-from sign_pipeline import registry
 from sign_pipeline import skeleton as sk
-from sign_pipeline.modeling import CheckpointError
-from sign_pipeline.text2pose.base import GlossInput, SentencePlan
 from sign_pipeline.text2pose.progressive import (
     COUNTER_SCALE,
     ProgressiveConfig,
@@ -23,10 +21,9 @@ from sign_pipeline.text2pose.progressive import (
     from_relative,
     to_relative,
 )
+from tests.model_tester import GLOSSES, Text2PoseModelTester
 from training.dataset import PoseDataset
 from training.train_text2pose import AtModelRate, collate, init_weights, train
-
-GLOSSES = ["지하철", "가다", "명동", "타다", "ㄱ", "7"]
 
 
 def tiny_model(**kw) -> ProgressiveTransformer:
@@ -42,9 +39,27 @@ def set_counter_rise(model: ProgressiveTransformer, rise: float) -> None:
         model.counter_out.bias.fill_(float(np.log(np.expm1(rise / COUNTER_SCALE))))
 
 
-@pytest.fixture(scope="module")
-def shipped() -> ProgressiveText2Pose:
-    return registry.load("text2pose", "progressive", registry.DEFAULT_CHECKPOINTS)
+class TestProgressiveTransformer(Text2PoseModelTester):
+    backend_class = ProgressiveText2Pose
+    name = "progressive"
+    stopped_by = "counter"
+    brow_rise = 0.01
+    generation_methods = (ProgressiveText2Pose.generate, ProgressiveTransformer.generate_values)
+    training_config = {"hidden": 32, "heads": 2, "dropout": 0.0}
+
+    def tiny_model(self, signers=(1, 2)):
+        return tiny_model(signers=list(signers))
+
+    def inference_model(self, signers=(1, 2)):
+        model = tiny_model(signers=list(signers))
+        set_counter_rise(model, 0.05)
+        return model
+
+    def check_trained(self, model, first_parts, last_parts):
+        assert set(first_parts) == {"frames", "future", "velocity", "counter", "duration"}
+        # the input noise follows the model's own error: measured in training
+        assert not torch.allclose(model.error_std[:-1],
+                                  torch.full_like(model.error_std[:-1], 0.5))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- representation
@@ -93,34 +108,6 @@ def test_the_clock_finds_the_gloss_and_its_phase():
 # ---------------------------------------------------------------------------- training
 
 
-def test_a_few_training_steps_lower_the_loss(small_prepared):
-    torch.manual_seed(0)
-    data = AtModelRate(PoseDataset(small_prepared, "train"), step=2)
-    batch = collate([data[i] for i in range(len(data))])
-    assert torch.isfinite(batch["gloss_ends"]).all(1).any()  # spans teach the durations
-    vocab = data.dataset.vocab
-    model = ProgressiveTransformer(ProgressiveConfig(
-        glosses=vocab.glosses, signers=[1, 2], hidden=32, heads=2, dropout=0.0))  # fmt: skip
-    model.fit_normalization((data[i]["keypoints"], data[i]["mask"]) for i in range(len(data)))
-    model.eval()
-    with torch.no_grad():
-        before, parts = model(batch)
-    assert set(parts) == {"frames", "future", "velocity", "counter", "duration"}
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    model.train()
-    for _ in range(25):
-        loss, _ = model(batch)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
-    with torch.no_grad():
-        after, _ = model(batch)
-    assert float(after) < 0.7 * float(before)
-    # the input noise follows the model's own error: measured in training
-    assert not torch.allclose(model.error_std[:-1], torch.full_like(model.error_std[:-1], 0.5))
-
-
 def test_training_command_saves_and_resumes(small_prepared, tmp_path):
     common = dict(backend="progressive", data=small_prepared, out=tmp_path, seed=0,
                   batch_size=8, model_config={"hidden": 32, "heads": 2}, keep_resume=True,
@@ -129,8 +116,9 @@ def test_training_command_saves_and_resumes(small_prepared, tmp_path):
     assert first["epochs_run"] == 2 and (tmp_path / "resume.pt").is_file()
     again = train(epochs=3, **common)  # continues from epoch 2, does not start over
     assert again["epochs_run"] == 3
-    rows = [r for r in open(tmp_path / "losses.csv", encoding="utf-8")][1:]
-    assert [int(r.split(",")[0]) for r in rows] == [1, 2, 3]
+    from training.loop import LossLog
+
+    assert [r["epoch"] for r in LossLog(tmp_path).rows()] == [1, 2, 3]  # one row per epoch
     cfg = json.loads((tmp_path / "config.json").read_text("utf-8"))
     assert cfg["model_type"] == "ksl_progressive_transformer" and cfg["signers"] == [1, 2]
     backend = ProgressiveText2Pose.from_pretrained(tmp_path)
@@ -196,70 +184,3 @@ def test_output_is_at_the_data_rate_with_the_counters_length():
     assert out.extras["stopped_by"] == "counter"
     assert [t.gloss for t in out.timings] == ["지하철", "가다", "명동"]
     assert out.timings[-1].end == 19
-
-
-def test_generation_never_reads_a_reference_length():
-    for method in (ProgressiveText2Pose.generate, ProgressiveTransformer.generate_values):
-        params = set(inspect.signature(method).parameters) - {"self"}
-        assert not {p for p in params if "len" in p or "frame" in p or "ref" in p}, params
-
-
-def test_shipped_model_length_follows_the_gloss_count(shipped):
-    lengths = []
-    for glosses in (["지하철"], ["지하철", "가다", "타다"], ["지하철", "가다", "명동", "타다", "가방", "빠지다"]):
-        out = shipped.sign(glosses, signer=1)
-        assert out.extras["stopped_by"] == "counter"
-        lengths.append(len(out))
-    assert lengths[0] < lengths[1] < lengths[2]
-
-
-def test_shipped_model_signs_numbers_and_fingerspelling(shipped):
-    known = shipped.known_glosses()
-    spelled = [g for g in ["ㅇ", "ㅣ", "ㅌ", "ㅐ", "ㅇ", "ㅝ", "ㄴ"] if g in known]
-    assert len(spelled) == 7
-    out = shipped.sign(["1000", "2", "100", "50", "원"], signer=1)
-    assert out.extras["stopped_by"] == "counter"
-    assert shipped.sign(spelled, signer=1).extras["stopped_by"] == "counter"
-
-
-def test_shipped_model_raises_the_brows_for_a_yes_no_question(shipped):
-    glosses = ("지하철", "가다", "타다")
-    plain = shipped.sign(GlossInput((SentencePlan(glosses),)), signer=1)
-    asked = shipped.sign(GlossInput((SentencePlan(glosses, "yes_no", 0),)), signer=1)
-    brows = np.r_[sk.FACE.start + 17 : sk.FACE.start + 27]
-
-    def brow_height(out):  # brows above the eyes' upper lids, shoulder widths
-        lids = out.keypoints[:, sk.FACE.start + 36 : sk.FACE.start + 48, 1].mean(1)
-        return float((lids - out.keypoints[:, brows, 1].mean(1)).mean())
-
-    assert brow_height(asked) > brow_height(plain) + 0.01
-
-
-def test_save_load_gives_identical_output(tmp_path):
-    model = tiny_model()
-    set_counter_rise(model, 0.05)
-    backend = ProgressiveText2Pose(model)
-    backend.save_pretrained(tmp_path)
-    again = ProgressiveText2Pose.from_pretrained(tmp_path)
-    a = backend.sign(["지하철", "7", "ㄱ"], signer=2)
-    b = again.sign(["지하철", "7", "ㄱ"], signer=2)
-    assert np.array_equal(a.keypoints, b.keypoints) and len(a) > 10
-
-
-# ---------------------------------------------------------------------------- bad input
-
-
-def test_bad_input_gives_clear_errors(tmp_path):
-    backend = ProgressiveText2Pose(tiny_model())
-    with pytest.raises(ValueError, match="no glosses"):
-        backend.sign([])
-    with pytest.raises(ValueError, match="cannot sign 버스 .*not in its vocabulary"):
-        backend.sign(["지하철", "버스"])
-    with pytest.raises(ValueError, match=r"signer 3 is not known .*\[1, 2\]"):
-        backend.sign(["지하철"], signer=3)
-    backend.save_pretrained(tmp_path)
-    (tmp_path / "model.safetensors").write_bytes(b"not a safetensors file")
-    with pytest.raises(CheckpointError, match="cannot load the weights"):
-        ProgressiveText2Pose.from_pretrained(tmp_path)
-    with pytest.raises(CheckpointError, match="does not exist"):
-        ProgressiveText2Pose.from_pretrained(tmp_path / "nowhere")

@@ -1,4 +1,8 @@
-"""The StyleGAN2 pose-to-video backend: its layers, its training, its bad input."""
+"""The StyleGAN2 pose-to-video backend: its modulated convolution, keypoint normalisation,
+fixed noise, empty frames, the signer embedding, its training pairs and command. Save/load,
+signers, bad checkpoints, missing keypoints and a few generator and discriminator steps are
+the common tests (tests/model_tester.py); the shipped checkpoint's contract is
+test_contract_pose2video."""
 
 from __future__ import annotations
 
@@ -8,9 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from sign_pipeline import registry
 from sign_pipeline import skeleton as sk
-from sign_pipeline.modeling import CheckpointError
 from sign_pipeline.pose2video import gan
 from sign_pipeline.pose2video.stylegan2 import (
     ModulatedConv,
@@ -20,9 +22,8 @@ from sign_pipeline.pose2video.stylegan2 import (
     draw_frames,
     pose_vector,
 )
-from sign_pipeline.text2pose.base import GlossInput
+from tests.model_tester import Pose2VideoModelTester, lexicon_motion
 from training import train_pose2video as tp
-from training.dataset import load_manifest
 
 TINY = dict(size=64, channels=[16, 16, 8, 8], w_dim=32, mapping_layers=2, refine_channels=8,
             face_crop=16, hand_crop=16)  # fmt: skip
@@ -34,20 +35,34 @@ def tiny_model(signers=(1, 2)) -> StyleGAN2Model:
     return StyleGAN2Model(StyleGAN2Config(signers=list(signers), placements=placements, **TINY))
 
 
-@pytest.fixture(scope="module")
-def pairs(small_prepared, tmp_path_factory) -> tp.Pairs:
-    records = [r for r in load_manifest(small_prepared) if r["split"] == "train"]
-    folder = tmp_path_factory.mktemp("pairs")
-    built = tp.Pairs.build(small_prepared, records, folder, 64, 2, 1)
-    built.draw_sticks(1)
-    return built
+class TestStyleGAN2(Pose2VideoModelTester):
+    backend_class = StyleGAN2
+    generation_methods = (StyleGAN2.render, StyleGAN2.draw, draw_frames)
+    plain_weights = {"gan": 0.0, "kp": 0.0, "face_gan": 0.0, "hand_gan": 0.0}
 
+    def tiny_model(self, signers=(1, 2)):
+        return tiny_model(signers)
 
-@pytest.fixture(scope="module")
-def motion() -> tuple[np.ndarray, np.ndarray]:
-    lexicon = registry.load("text2pose", "lexicon")
-    out = lexicon.sign(GlossInput.from_glosses(["지하철", "가방"]), signer=1)
-    return out.keypoints[::4].copy(), out.mask[::4].copy()
+    def check_trained(self, model, first_parts, last_parts):
+        assert {"l1", "ssim", "motion", "crop_l1", "gan", "kp"} <= set(last_parts)
+
+    def check_discriminator(self, history):
+        assert "r1" in history[0] and "r1" not in history[1] and "r1" in history[4]  # lazy R1
+        assert history[-1]["adv"] < 0.5 * history[0]["adv"]
+        assert history[-1]["kp"] < 0.5 * history[0]["kp"]
+
+    def test_pairs_copied_into_device_memory_give_the_same_batches(self, training_data):
+        pairs = training_data
+        rows = np.array([3, 0, 5])
+        before = pairs.batch(rows, (16, 16, 16), 0.0, np.random.default_rng(0))
+        pairs.preload(torch.device("cpu"))  # what --device cuda does, into the GPU's memory
+        try:
+            after = pairs.batch(rows, (16, 16, 16), 0.0, np.random.default_rng(0))
+        finally:
+            pairs.on_device = {}
+        assert before.keys() == after.keys()
+        assert all(torch.equal(before[k], after[k]) for k in before)
+        assert before["sticks"].shape == (3, 2, 3, 64, 64) and before["real"].shape[1] == 3
 
 
 def test_modulated_convolution_demodulates_and_its_style_steers_the_output():
@@ -86,118 +101,42 @@ def test_size_and_channel_count_must_agree():
         StyleGAN2Config(size=128, channels=[16, 16, 8, 8])
 
 
-def test_pairs_copied_into_device_memory_give_the_same_batches(pairs):
-    rows = np.array([3, 0, 5])
-    before = pairs.batch(rows, (16, 16, 16), 0.0, np.random.default_rng(0))
-    pairs.preload(torch.device("cpu"))  # what --device cuda does, into the GPU's memory
-    try:
-        after = pairs.batch(rows, (16, 16, 16), 0.0, np.random.default_rng(0))
-    finally:
-        pairs.on_device = {}
-    assert before.keys() == after.keys()
-    assert all(torch.equal(before[k], after[k]) for k in before)
-    assert before["sticks"].shape == (3, 2, 3, 64, 64) and before["real"].shape[1] == 3
-
-
-def _setup(pairs, seed: int):
-    model = tiny_model()
-    batch = pairs.batch(np.arange(4), model.config.crop_sizes, 0.0, np.random.default_rng(seed))
-    return model, model.make_discriminators(8), batch
-
-
-def test_a_few_steps_lower_the_generator_loss(pairs):
-    model, disc, batch = _setup(pairs, 0)
-    opt = torch.optim.Adam(model.parameters(), 2e-3, betas=(0.5, 0.999))
-    weights = {"gan": 0.0, "kp": 0.0, "face_gan": 0.0, "hand_gan": 0.0}
-    losses = []
-    for _ in range(30):
-        loss, parts, _ = model.generator_step(batch, disc, weights)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(parts["l1"])
-    assert losses[-1] < 0.6 * losses[0], losses
-    assert {"l1", "ssim", "motion", "crop_l1", "gan", "kp"} <= set(parts)
-
-
-def test_the_discriminator_learns_real_from_fake_and_the_keypoints(pairs):
-    model, disc, batch = _setup(pairs, 1)
-    opt = torch.optim.Adam(disc.parameters(), 1e-3, betas=(0.5, 0.999))
-    _, _, fakes = model.generator_step(batch, disc, {})
-    history = []
-    for _ in range(40):
-        loss, parts = disc.loss(batch, fakes, model.config.crop_sizes)
-        history.append(parts)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    assert "r1" in history[0] and "r1" not in history[1] and "r1" in history[4]  # lazy R1
-    assert history[-1]["adv"] < 0.5 * history[0]["adv"]
-    assert history[-1]["kp"] < 0.5 * history[0]["kp"]
-
-
-def test_save_load_gives_identical_frames_and_a_still_pose_does_not_flicker(tmp_path, motion):
-    model = tiny_model().eval()
-    kp, mask = motion
-    model.save_pretrained(tmp_path)
-    again = StyleGAN2.from_pretrained(tmp_path)
-    a = draw_frames(model, kp[:3], mask[:3], 1)
-    b = again.draw(kp[:3], mask[:3], 1)
-    assert a.shape == (3, 64, 64, 3) and np.array_equal(a, b)
-    still = again.draw(np.repeat(kp[:1], 4, axis=0), np.repeat(mask[:1], 4, axis=0), 1)
+def test_a_still_pose_does_not_flicker_and_another_pose_is_another_frame():
+    backend = StyleGAN2(tiny_model().eval())
+    kp, mask = lexicon_motion()
+    still = backend.draw(np.repeat(kp[:1], 4, axis=0), np.repeat(mask[:1], 4, axis=0), 1)
     assert all(np.array_equal(still[0], f) for f in still[1:])  # fixed noise
-    assert not np.array_equal(a[0], a[2])  # another pose, another frame
+    moving = backend.draw(kp[:3], mask[:3], 1)
+    assert not np.array_equal(moving[0], moving[2])
+
+def test_an_empty_first_frame_shows_the_first_drawn_one():
+    backend = StyleGAN2(tiny_model())
+    kp, mask = lexicon_motion()
+    m = mask[:3].copy()
+    m[0] = False
+    frames = backend.draw(kp[:3], m, 1)
+    assert np.array_equal(frames[0], frames[1]) and not np.array_equal(frames[2], frames[1])
 
 
-def test_the_signer_one_hot_alone_changes_the_look(motion):
+def test_the_signer_one_hot_alone_changes_the_look():
     model = tiny_model()
     with torch.no_grad():  # an untrained signer embedding is too weak to see: make it count
         model.signer_embed.weight.mul_(20)
-    kp, mask = motion
+    kp, mask = lexicon_motion()
     a = draw_frames(model, kp[:2], mask[:2], 1).astype(int)
     b = draw_frames(model, kp[:2], mask[:2], 2).astype(int)
     assert np.abs(a - b).mean() > 0.5
 
 
-def test_all_missing_keypoints_are_an_error_and_empty_frames_show_a_drawn_one(motion):
+def test_chunks_with_an_empty_frame_put_together_are_the_whole_rendering():
     backend = StyleGAN2(tiny_model())
-    kp, mask = motion
-    with pytest.raises(ValueError, match="every keypoint is missing"):
-        backend.draw(kp[:3], np.zeros_like(mask[:3]), 1)
-    m = mask[:4].copy()
-    m[0] = m[2] = False
-    frames = backend.draw(kp[:4], m, 1)
-    assert np.array_equal(frames[0], frames[1]) and np.array_equal(frames[2], frames[1])
-    assert not np.array_equal(frames[3], frames[1])
-
-
-def test_chunks_put_together_are_the_whole_rendering(motion):
-    backend = StyleGAN2(tiny_model())
-    kp, mask = motion
+    kp, mask = lexicon_motion()
     m = mask[:7].copy()
     m[3] = False
     whole = backend.draw(kp[:7], m, 1)
     pieces = list(backend.draw_chunks(kp[:7], m, 1, chunk=3))
     assert [len(p) for p in pieces] == [3, 3, 1]
     assert np.array_equal(np.concatenate(pieces), whole)
-
-
-def test_a_signer_outside_the_checkpoint_is_refused(motion):
-    backend = StyleGAN2(tiny_model(signers=(1, 2)))
-    kp, mask = motion
-    with pytest.raises(ValueError, match="not known"):
-        backend.draw(kp[:2], mask[:2], 7)
-
-
-def test_a_corrupt_or_foreign_checkpoint_is_a_clear_error(tmp_path):
-    tiny_model().save_pretrained(tmp_path / "sg")
-    (tmp_path / "sg" / "model.safetensors").write_bytes(b"not weights")
-    with pytest.raises(CheckpointError, match="cannot load"):
-        StyleGAN2.from_pretrained(tmp_path / "sg")
-    edn = registry.DEFAULT_CHECKPOINTS / "edn"
-    if (edn / "config.json").is_file():
-        with pytest.raises(CheckpointError, match="not 'ksl_stylegan2'"):
-            StyleGAN2.from_pretrained(edn)
 
 
 def _args(data, out, *extra):
