@@ -42,6 +42,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default: data/prepared when it exists)",
     )
     ap.add_argument(
+        "--signs",
+        default=None,
+        help="folder of taught signs (default: $KSL_SIGNS or your user data folder)",
+    )
+    ap.add_argument(
         "--processes",
         type=int,
         default=WORK_SLOTS,
@@ -71,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.signs is not None:  # the signing workers read the same folder
+        os.environ["KSL_SIGNS"] = str(Path(args.signs).expanduser().resolve())
     from sign_pipeline.pipeline import PipelineError, SignPipeline
 
     data = args.data

@@ -68,6 +68,9 @@ class SignResult:
             "duration_s": round(self.duration_s, 3),
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
             "files": {k: str(v) for k, v in self.files.items()},
+            # taught signs used, and (taught-only mode) glosses shown as captions instead
+            "taught": [] if self.pose is None else list(self.pose.extras.get("taught", [])),
+            "not_signed": [] if self.pose is None else list(self.pose.extras.get("not_signed", [])),
         }
 
 
@@ -83,7 +86,10 @@ class SignPipeline:
     ) -> None:
         """``signs``: the folder of taught signs (default ``$KSL_SIGNS`` or the user's data
         folder, see :mod:`sign_pipeline.signs`); every text-to-pose backend uses them."""
-        self.signs = signs if isinstance(signs, TaughtSigns) else TaughtSigns(signs)
+        try:
+            self.signs = signs if isinstance(signs, TaughtSigns) else TaughtSigns(signs)
+        except ValueError as exc:  # a file where the folder should be
+            raise PipelineError(str(exc)) from None
         self._with_signs: dict[tuple[str, bool], WithTaughtSigns] = {}
         self.checkpoints = Path(checkpoints) if checkpoints is not None else registry.CHECKPOINTS
         if not self.checkpoints.is_dir():

@@ -28,10 +28,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, sentence_reference):
     info = registry.info("text2pose", "lexicon", registry.DEFAULT_CHECKPOINTS)
     assert info.installed, f"the shipped checkpoint is missing: {info.reason}"
-    proc, url, _ = start_server(tmp_path_factory.mktemp("server"), timeout=180)
+    # --data: a corpus holding the compare tests' sentence, so its reference column shows
+    # --signs: a taught-signs folder of its own (the teaching test adds to it)
+    tmp = tmp_path_factory.mktemp("server")
+    proc, url, _ = start_server(tmp, timeout=180, args=["--data", str(sentence_reference),
+                                                        "--signs", str(tmp / "signs")])
     yield url
     proc.terminate()
     try:
@@ -89,7 +93,8 @@ def test_api_compare_every_installed_pair_and_a_failing_one(server):
     assert "/compare" in info and "/translate" in info
     video, rows = client.predict("화장실이 어디예요?", labels + ["nope + nope"], api_name="/compare")
     assert str(video).endswith(".mp4") and Path(video).stat().st_size > 10_000
-    reference = [r for r in rows if r["kind"] == "reference"]  # when data/prepared has it
+    reference = [r for r in rows if r["kind"] == "reference"]  # the server's --data clip
+    assert len(reference) == 1 and reference[0]["frames"] > 30
     rows = [r for r in rows if r["kind"] == "pair"]
     assert [r["pair"] for r in rows] == labels + ["nope + nope"]
     assert all(r["error"] is None and r["frames"] > 30 for r in rows[:-1])
@@ -247,9 +252,9 @@ def test_page_in_a_real_browser(server, browser):
         "#cmp-grid .compare-cell[data-pair]", "cs => cs.map(c => c.dataset.pair)"
     )
     assert cells == labels
-    # with a prepared corpus holding the sentence (data/prepared), its clip is an extra column
-    for ref in page.query_selector_all("#cmp-grid .compare-cell.reference"):
-        assert ref.query_selector("video") is not None
+    # the prepared corpus given to the server holds the sentence: its clip is an extra column
+    refs = page.query_selector_all("#cmp-grid .compare-cell.reference")
+    assert len(refs) == 1 and refs[0].query_selector("video") is not None
     rows = page.eval_on_selector_all(
         "#cmp-table tr[data-pair]", "rs => rs.map(r => [...r.cells].map(c => c.innerText))"
     )
@@ -307,6 +312,55 @@ def test_a_slower_than_real_time_backend_plays_while_it_draws(server, browser):
         timeout=30_000,
     )
     page.screenshot(path=str(SHOTS / "08_edn_done.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.browser
+def test_teach_a_sign_by_upload_see_it_in_a_sentence_and_animate_keypoints(server, browser):
+    data = Path(__file__).parent / "data"
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#sentence textarea", timeout=60_000)
+    page.get_by_role("tab", name="Teach a sign").click()
+    page.set_input_files("#teach-keypoints input[type=file]", str(data / "openpose.pose"))
+    page.locator("#teach-word textarea, #teach-word input").first.fill("광화문")
+    page.click("#teach-preview")
+    page.wait_for_function(
+        "() => document.querySelector('#teach-status').innerText.includes('signing found')",
+        timeout=90_000)  # fmt: skip
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#teach-preview-video video');"
+        " return v && v.readyState >= 2; }", timeout=60_000)  # fmt: skip
+    page.click("#teach-save")
+    page.wait_for_function(
+        "() => document.querySelector('#teach-status').innerText.includes('Saved 광화문')",
+        timeout=90_000)  # fmt: skip
+    assert "광화문" in page.inner_text("#signs-table")
+    page.screenshot(path=str(SHOTS / "09_taught.png"), full_page=True)
+
+    # the taught word in a sentence: signed with the taught sign (its chip says so)
+    page.get_by_role("tab", name="Sign a sentence").click()
+    page.fill("#sentence textarea", "광화문역에서 내려요")
+    page.press("#sentence textarea", "Enter")
+    page.wait_for_selector("#glosses .gloss-chip[data-source=taught]", timeout=60_000)
+    assert page.get_attribute("#glosses .gloss-line", "data-glosses") == "광화문 지하철 내리다"
+    _wait_video_playable(page)
+    page.wait_for_function(
+        "() => document.querySelector('#status').innerText.startsWith('Done')",
+        timeout=90_000)  # fmt: skip
+    page.screenshot(path=str(SHOTS / "10_taught_in_sentence.png"), full_page=True)
+
+    # your signing on our signer: a keypoint file re-signed by signer 1
+    page.get_by_role("tab", name="Your signing on our signer").click()
+    page.set_input_files("#anim-keypoints input[type=file]", str(data / "openpose.pose"))
+    page.click("#anim-go")
+    page.wait_for_function(
+        "() => document.querySelector('#anim-status').innerText.includes('93 frames')",
+        timeout=120_000)  # fmt: skip
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#anim-result video');"
+        " return v && v.readyState >= 2; }", timeout=60_000)  # fmt: skip
+    page.screenshot(path=str(SHOTS / "11_animated.png"), full_page=True)
     page.close()
 
 

@@ -35,6 +35,7 @@ from ui.serving import (
     slots_for,
     validate_text,
 )
+from ui.teaching import TeachHandlers
 
 log = logging.getLogger("ksl.app")
 
@@ -91,7 +92,7 @@ class _PageRun:
     attention: object = field(default_factory=hidden)
 
 
-class PageHandlers:
+class PageHandlers(TeachHandlers):
     """The page's and the API's handlers. ``references``: a prepared corpus's clips the
     compare view measures DTW against; ``evaluation``: the evaluation command's results
     (the compare table's reference row); ``workers``: signs ``translate`` in processes;
@@ -137,16 +138,18 @@ class PageHandlers:
 
     # ------------------------------------------------------------------ the Sign tab
 
-    def run_page(self, text: str, signer: str, text2pose: str, pose2video: str, speed: float
-                 ) -> Iterator[Updates]:  # fmt: skip
+    def run_page(self, text: str, signer: str, text2pose: str, pose2video: str, speed: float,
+                 taught_only: bool = False) -> Iterator[Updates]:  # fmt: skip
         """Stream the result to the page; bad input becomes a message, never a crash. Every
-        update that shows a video also says which attention plot goes beside it."""
+        update that shows a video also says which attention plot goes beside it.
+        ``taught_only``: only taught signs are signed (the rest captioned, and listed)."""
         try:
             text = validate_text(text)
             run = _PageRun(new_run_dir(self.out_root), pose2video)
             stages = self.pipe.stages(
                 text, signer=signer_number(signer), speed=speed, text2pose=text2pose,
                 pose2video=pose2video, out_dir=run.out_dir, files="video", stream=STREAM_CHUNK,
+                taught_only=bool(taught_only),
             )  # fmt: skip
             for res in one_slot_per_step(stages, slots_for(pose2video)):
                 yield from getattr(self, f"_on_{res.stage}", _nothing)(res, run)
@@ -203,9 +206,12 @@ class PageHandlers:
             res.files.update(self.pipe.write_keypoint_files(res, run.out_dir))
         res.timings["files"] = time.perf_counter() - t0
         files = [str(res.files[k]) for k in ("video", "pose", "openpose_zip", "gloss_json")]
+        missing = res.pose.extras.get("not_signed") or []
+        note = (f" Not taught, shown as text over the resting signer: {', '.join(missing)}."
+                if missing else "")  # fmt: skip
         yield {
             "status": f"Done in {time.perf_counter() - run.started:.2f} s ({res.n_frames} "
-                      f"frames, {res.duration_s:.1f} s of signing).",
+                      f"frames, {res.duration_s:.1f} s of signing).{note}",
             "downloads": gr.update(value=files, visible=True),
             "timings": page_html.timings_md(res),
         }  # fmt: skip
@@ -224,16 +230,21 @@ class PageHandlers:
         text2pose: str = "lexicon",
         pose2video: str = "avatar",
         speed: float = 1.0,
+        taught_only: bool = False,
     ) -> tuple[FileData, dict]:
         """Sign a Korean sentence: returns the side-by-side mp4 (skeleton | signer) and the
         result (glosses, frames, timings, the backends by their names). ``signer`` None is
         the first signer both backends know; a backend is named by its label
-        ("Transformer") or its file name ("progressive")."""
+        ("Transformer") or its file name ("progressive"). Taught signs are used;
+        ``taught_only``: nothing else is signed (``not_signed`` lists the glosses shown as
+        captions instead)."""
         try:
             text = validate_text(text)
             t2p, p2v = _resolved("text2pose", text2pose), _resolved("pose2video", pose2video)
-            key = (text.strip(), repr(signer), repr(t2p), repr(p2v), repr(speed))
-            kwargs = {"signer": signer, "speed": speed, "text2pose": t2p, "pose2video": p2v}
+            key = (text.strip(), repr(signer), repr(t2p), repr(p2v), repr(speed),
+                   bool(taught_only), self.pipe.signs.version())  # a new sign: a new answer
+            kwargs = {"signer": signer, "speed": speed, "text2pose": t2p, "pose2video": p2v,
+                      "taught_only": bool(taught_only)}
             video, summary, shared = self.answers.fetch(key, lambda: self._sign(text, kwargs))
         except Exception as exc:
             raise api_error("translate", exc) from None

@@ -16,6 +16,7 @@ SOURCE_COLORS = {
     "synonym": "#00838f",
     "number": "#6a1b9a",
     "fingerspelling": "#e65100",
+    "taught": "#1565c0",
 }
 
 

@@ -21,14 +21,14 @@ import gradio as gr
 from sign_pipeline import compare as cmp
 from sign_pipeline import registry
 from sign_pipeline.pipeline import SignPipeline
-from ui import tab_compare, tab_sign
+from ui import tab_animate, tab_compare, tab_sign, tab_teach
 from ui.handlers import PageHandlers
 from ui.serving import CONCURRENCY, DELETE_CACHE, KEEP_RUNS, OUT_ROOT
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 #: Served to the browser: Korean shows with no font installed on the viewer's machine.
-FONT = ROOT / "assets" / "NanumGothic-subset.woff2"
+FONT = registry.shipped("assets/NanumGothic-subset.woff2")
 CSS_FILE = HERE / "static" / "page.css"
 JS_FILE = HERE / "static" / "page.js"
 TRAINING_HELP = HERE / "help" / "training.md"
@@ -61,6 +61,7 @@ def start(pipe: SignPipeline, data: str | Path | None = None, cache: int = KEEP_
              for s in ("text2pose", "pose2video")}  # fmt: skip
     print(f"  text-to-pose: {', '.join(names['text2pose'])}; pose-to-video: "
           f"{', '.join(names['pose2video'])}; {len(pipe.signers())} signers", flush=True)
+    print(f"  taught signs: {len(pipe.signs)} in {pipe.signs.folder}", flush=True)
     references = None
     if data is not None:
         try:
@@ -134,8 +135,45 @@ def wire_compare(handlers: PageHandlers, c: Components) -> None:
     c["cmp_signer"].change(rerun, inputs, outputs, api_visibility="private", **HEAVY)
 
 
+def wire_teach(handlers: PageHandlers, c: Components) -> None:
+    """See a recording as it would be saved, save it; play, rename, delete, export, import."""
+    preview, outputs = bind(handlers.teach_preview, tab_teach.OUTPUTS, c)
+    c["teach_preview_btn"].click(preview, [c[n] for n in tab_teach.PREVIEW_INPUTS], outputs,
+                                 api_visibility="private", **LIGHT)  # fmt: skip
+    for button, handler, inputs in (
+        ("teach_save_btn", handlers.teach_save, tab_teach.SAVE_INPUTS),
+        ("sign_play_btn", handlers.sign_play, ("sign_pick", "teach_signer")),
+        ("sign_rename_btn", handlers.sign_rename, ("sign_pick", "sign_new_name")),
+        ("sign_remove_btn", handlers.sign_remove, ("sign_pick",)),
+        ("signs_export_btn", handlers.signs_export, ()),
+        ("signs_import_btn", handlers.signs_import, ("signs_import", "signs_import_replace")),
+    ):
+        event, outputs = bind(_one(handler), tab_teach.OUTPUTS, c)
+        c[button].click(event, [c[n] for n in inputs], outputs, api_visibility="private",
+                        **LIGHT)  # fmt: skip
+
+
+def wire_animate(handlers: PageHandlers, c: Components) -> None:
+    """The button animates the recording or keypoint file."""
+    run, outputs = bind(handlers.animate_page, tab_animate.OUTPUTS, c)
+    c["anim_go"].click(run, [c[n] for n in tab_animate.INPUTS], outputs,
+                       api_visibility="private", **LIGHT)  # fmt: skip
+
+
+def _one(handler: Callable) -> Callable:
+    """A handler that returns one update, as the generator :func:`bind` expects."""
+
+    @functools.wraps(handler)
+    def updates(*args):
+        yield handler(*args)
+
+    updates.__signature__ = inspect.signature(handler)
+    return updates
+
+
 #: The tabs in page order: (layout module, wiring).
-TABS = [(tab_sign, wire_sign), (tab_compare, wire_compare)]
+TABS = [(tab_sign, wire_sign), (tab_teach, wire_teach), (tab_animate, wire_animate),
+        (tab_compare, wire_compare)]
 
 
 def build(handlers: PageHandlers) -> gr.Blocks:

@@ -11,7 +11,7 @@ from ui.handlers import PageHandlers
 
 TITLE = "Sign a sentence"
 #: The inputs of :meth:`PageHandlers.run_page`, in its order.
-INPUTS = ("text", "signer", "text2pose", "pose2video", "speed")
+INPUTS = ("text", "signer", "text2pose", "pose2video", "speed", "taught_only")
 #: The outputs its updates name.
 OUTPUTS = ("status", "glosses", "video", "attention", "downloads", "timings")
 
@@ -45,6 +45,9 @@ def layout(handlers: PageHandlers) -> dict[str, gr.components.Component]:
             c["pose2video"] = gr.Radio(pose2video, value=pose2video[0][1], label="Pose → video",
                                        elem_id="p2v")  # fmt: skip
             c["speed"] = gr.Slider(0.5, 2.0, value=1.0, step=0.1, label="Speed", elem_id="speed")
+            c["taught_only"] = gr.Checkbox(
+                label="Taught signs only (words without a taught sign are shown as text)",
+                value=False, elem_id="taught-only")  # fmt: skip
         c["status"] = gr.HTML("", elem_id="status")
         c["glosses"] = gr.HTML("", label="Glosses", elem_id="glosses")
         c["video"] = gr.Video(label="Skeleton | signer", autoplay=True, loop=True,

@@ -138,6 +138,15 @@ class TaughtSigns:
     def __len__(self) -> int:
         return len(self._read_index())
 
+    def version(self) -> str:
+        """Changes whenever a sign is added, replaced, renamed or removed (answer caches
+        key on it)."""
+        try:
+            st = (self.folder / INDEX).stat()
+        except FileNotFoundError:
+            return "none"
+        return f"{st.st_mtime_ns}-{st.st_size}-{st.st_ino}"
+
     def get(self, gloss: str) -> TaughtSign:
         entries = self._read_index()
         if gloss not in entries:
