@@ -114,7 +114,8 @@ def test_training_command_writes_checkpoint_curves_grids_and_resumes(small_prepa
     out = tmp_path / "run"
     args = ["--backend", "edn", "--data", str(small_prepared), "--out", str(out), "--steps", "4",
             "--eval-every", "2", "--batch", "2", "--workers", "1", "--dev-clips", "1",
-            "--dev-frames", "3", "--ndf", "8"] + [x for kv in TINY for x in ("--set", kv)]  # fmt: skip
+            "--dev-frames", "3", "--ndf", "8", "--keep-resume"] + [x for kv in TINY
+                                                                   for x in ("--set", kv)]  # fmt: skip
     assert tp.main(args) == 0
     for name in ("config.json", "model.safetensors", "losses.csv", "losses.png", "resume.pt",
                  "training.json", "samples/step_000004.png"):  # fmt: skip
@@ -151,10 +152,52 @@ def test_own_video_trains_a_new_signer(tmp_path):
     assert "your data" in backend.about()["trained_on"]
 
 
+@pytest.mark.slow
+def test_the_readme_command_trains_one_video_as_its_folders_signer(tmp_path, monkeypatch):
+    """``train_pose2video --backend edn --videos my_videos/REAL09 --out
+    checkpoints/edn_signers/me --init-from checkpoints/edn``, as README has it, with one
+    short video (58 frames; the default batch of 4 needs more triples than 3 per clip)."""
+    video = Path(__file__).resolve().parent / "data" / "test_video.mp4"
+    (tmp_path / "my_videos" / "REAL09").mkdir(parents=True)
+    (tmp_path / "my_videos" / "REAL09" / "hello.mp4").symlink_to(video)
+    tiny_model(signers=(1, 2, 3, 4)).save_pretrained(tmp_path / "checkpoints" / "edn")
+    monkeypatch.chdir(tmp_path)
+    command = ["--backend", "edn", "--videos", "my_videos/REAL09", "--out",
+               "checkpoints/edn_signers/me", "--init-from", "checkpoints/edn"]
+    assert tp.main(command + ["--steps", "2", "--workers", "1", "--dev-clips", "1",
+                              "--dev-frames", "2", "--ndf", "8"]) == 0  # fmt: skip
+    me = EDN.from_pretrained(tmp_path / "checkpoints" / "edn_signers" / "me")
+    assert me.signers() == [9] and "own recording (REAL09)" in me.describe_signer(9)
+    both = EDN.from_pretrained(tmp_path / "checkpoints" / "edn")  # the app loads both
+    assert both.signers() == [1, 2, 3, 4, 9]
+    assert both.models[1] is both.model and both.models[9] is not both.model
+
+
+def test_own_videos_need_a_free_signer_id(tmp_path, capsys):
+    video = Path(__file__).resolve().parent / "data" / "test_video.mp4"
+    tiny_model(signers=(1, 2)).save_pretrained(tmp_path / "shipped")
+    for folder, message in (("REAL02", "signer 2 is already a signer of"),
+                            ("person", "no signer id for hello.mp4")):  # fmt: skip
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "hello.mp4").symlink_to(video)
+        code = tp.main(["--backend", "edn", "--videos", str(tmp_path / folder), "--out",
+                        str(tmp_path / f"out_{folder}"), "--init-from", str(tmp_path / "shipped")])
+        assert code == 2 and message in capsys.readouterr().err
+        assert not (tmp_path / f"out_{folder}").exists()
+
+
+def test_an_extra_checkpoint_never_shadows_a_loaded_signer(tmp_path):
+    tiny_model(signers=(1, 2)).save_pretrained(tmp_path / "edn")
+    tiny_model(signers=(2, 5)).save_pretrained(tmp_path / "edn_signers" / "other")
+    backend = EDN.from_pretrained(tmp_path / "edn")
+    assert backend.signers() == [1, 2, 5]
+    assert backend.models[2] is backend.model and backend.models[5] is not backend.model
+
+
 def test_a_video_without_a_person_is_a_clear_error(tmp_path, capsys):
     from training.corpus.generate import write_video
 
-    write_video(tmp_path / "videos" / "empty.mp4", np.zeros((12, 64, 64, 3), np.uint8))
+    write_video(tmp_path / "videos" / "REAL09" / "empty.mp4", np.zeros((12, 64, 64, 3), np.uint8))
     code = tp.main(["--backend", "edn", "--videos", str(tmp_path / "videos"),
                     "--out", str(tmp_path / "out"), "--steps", "1", "--workers", "1"])  # fmt: skip
     assert code == 2

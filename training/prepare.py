@@ -179,16 +179,17 @@ def label_from_name(path: str | os.PathLike, root: str | os.PathLike | None = No
     ``가다.mp4`` -> glosses (가다,); ``REAL06_가다.mp4`` -> (가다,), signer REAL06;
     ``지하철_가다_2.mp4`` -> (지하철, 가다) (parts without Hangul, like take numbers, are
     ignored); ``NIA_SL_SEN0009_REAL05_F.mp4`` -> no glosses, signer REAL05. Without a signer
-    in the file name, the folders between ``root`` and the file are searched
-    (``videos/REAL06/가다.mp4``).
+    in the file name, the folders from ``root`` (its own name included) to the file are
+    searched (``videos/REAL06/가다.mp4``, or ``root`` = ``videos/REAL06``).
     """
     path = Path(path)
     parts = [p for p in _NAME_PART_RE.split(path.stem) if p]
     glosses = tuple(p for p in parts if _HANGUL_RE.search(p) and not _SIGNER_TOKEN_RE.match(p))
     signer = _signer_in([path.stem])
     if signer is None and root is not None:
-        try:
-            folders = path.parent.relative_to(root).parts
+        base = Path(root).parent if Path(root).is_file() else Path(root)
+        try:  # the folders from the given one (its own name too: --videos my_videos/REAL09)
+            folders = (base.name, *path.parent.relative_to(base).parts)
         except ValueError:
             folders = ()
         signer = _signer_in(reversed(folders))

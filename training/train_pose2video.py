@@ -69,6 +69,8 @@ from training.loop import (
 from training.record import RunRecord, prepared_summary
 
 MODULE = "training.train_pose2video"
+#: Frame triples read at least (a single short recording gives more than --pairs-per-clip).
+MIN_PAIRS = 64
 
 
 # ---------------------------------------------------------------------------- pairs
@@ -403,6 +405,34 @@ def prepare_videos(videos: Path, out: Path, workers: int) -> Path:
     return target
 
 
+def own_signers(videos: Path, init_from: Path | None) -> list[int]:
+    """The signer ids own recordings train: the ``REALnn`` in each video's path (its name,
+    or a folder from ``--videos`` down, ``--videos my_videos/REAL09`` included). A usage
+    error for a video without one, or for an id ``init_from`` already has (the new
+    checkpoint would shadow that signer when the app loads both)."""
+    from training.prepare import VIDEO_EXTENSIONS, _files_under, label_from_name
+
+    files = [videos] if videos.is_file() else list(_files_under(videos, VIDEO_EXTENSIONS))
+    if not files:
+        raise TrainingDataError(f"--videos {videos}: no video file in it")
+    codes = {f: label_from_name(f, videos).signer for f in files}
+    unnamed = [f.name for f, code in codes.items() if code is None]
+    if unnamed:
+        raise cli.UsageError(f"--videos {videos}: no signer id for {', '.join(unnamed[:3])}; put "
+                             "the videos in a folder named after a free signer id, e.g. "
+                             "my_videos/REAL09, so the new signer gets that number")  # fmt: skip
+    numbers = sorted({signer_ids.parse_signer(code) for code in codes.values()})
+    if init_from is not None:
+        taken = json.loads((init_from / "config.json").read_text(encoding="utf-8")).get("signers")
+        clash = [n for n in numbers if n in (taken or [])]
+        if clash:
+            free = [s for s in signer_ids.ALL_SIGNERS if s not in taken]
+            raise cli.UsageError(
+                f"--videos {videos}: signer {clash[0]} is already a signer of {init_from} "
+                f"({', '.join(map(str, taken))}); use a free id, e.g. REAL{free[0]:02d}")
+    return numbers
+
+
 def usable_records(data: Path, records: list[dict]) -> list[dict]:
     """Records with a readable video file, a trim and at least 3 frames."""
     return [r for r in records if r.get("video") and Path(r["video"]).is_file()
@@ -427,6 +457,8 @@ def train(args: argparse.Namespace) -> dict:
     data = cli.check_data(args.data) if args.data else None
     if args.videos and not Path(args.videos).exists():
         raise TrainingDataError(f"--videos {args.videos}: no such file or folder")
+    if args.videos:
+        own_signers(Path(args.videos), init_from)
     device = torch.device(cli.check_device(args.device))
     dist = setup_distributed(str(device))
     device = dist.device
@@ -460,7 +492,8 @@ def train(args: argparse.Namespace) -> dict:
     folder = Path(args.pairs) if args.pairs else out / "pairs"
     if dist.is_main:  # one process reads the video and draws; the others wait for its files
         pairs = Pairs(folder) if args.pairs else Pairs.build(
-            data, train_records, folder, config.size, args.pairs_per_clip, args.workers,
+            data, train_records, folder, config.size,
+            max(args.pairs_per_clip, -(-MIN_PAIRS // len(train_records))), args.workers,
             args.seed)  # fmt: skip
         pairs.draw_sticks(args.workers)
     if dist.distributed:
@@ -512,7 +545,8 @@ def train(args: argparse.Namespace) -> dict:
     def rows_for(epoch: int):
         rng = np.random.default_rng([args.seed, dist.rank, epoch])
         for _ in range(per_epoch):
-            yield rng.choice(len(pairs), size=args.batch_size, replace=False), rng
+            few = len(pairs) < args.batch_size  # one short recording: pairs repeat
+            yield rng.choice(len(pairs), size=args.batch_size, replace=few), rng
 
     log, means = LossLog(out), RunningMeans()
     for rows, rng in run.training_batches(rows_for, not args.no_progress):

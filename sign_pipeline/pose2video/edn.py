@@ -325,9 +325,14 @@ class EDN(Pose2Video):
     def __init__(self, model: EDNModel, extra: list[EDNModel] | None = None) -> None:
         self.model = model.eval()
         self.models = {}
-        for m in [model, *(extra or [])]:  # later checkpoints win for a signer id
+        for m in [model, *(extra or [])]:  # a signer id belongs to the first that has it
             m.eval()
             for s in m.config.signers:
+                if int(s) in self.models:
+                    print(f"edn: signer {int(s)} of {m.name_or_path or 'an extra checkpoint'} "
+                          "is already loaded; not shadowing it (train it under a free id)",
+                          flush=True)  # fmt: skip
+                    continue
                 self.models[int(s)] = m
 
     @classmethod
