@@ -325,16 +325,10 @@ def test_teach_a_sign_by_upload_see_it_in_a_sentence_and_animate_keypoints(serve
     page.set_input_files("#teach-keypoints input[type=file]", str(data / "openpose.pose"))
     page.locator("#teach-word textarea, #teach-word input").first.fill("광화문")
     page.click("#teach-preview")
-    page.wait_for_function(
-        "() => document.querySelector('#teach-status').innerText.includes('signing found')",
-        timeout=90_000)  # fmt: skip
-    page.wait_for_function(
-        "() => { const v = document.querySelector('#teach-preview-video video');"
-        " return v && v.readyState >= 2; }", timeout=60_000)  # fmt: skip
+    _wait_text(page, "#teach-status", "signing found")
+    _wait_playable(page, "#teach-preview-video")
     page.click("#teach-save")
-    page.wait_for_function(
-        "() => document.querySelector('#teach-status').innerText.includes('Saved 광화문')",
-        timeout=90_000)  # fmt: skip
+    _wait_text(page, "#teach-status", "Saved 광화문")
     assert "광화문" in page.inner_text("#signs-table")
     page.screenshot(path=str(SHOTS / "09_taught.png"), full_page=True)
 
@@ -345,21 +339,15 @@ def test_teach_a_sign_by_upload_see_it_in_a_sentence_and_animate_keypoints(serve
     page.wait_for_selector("#glosses .gloss-chip[data-source=taught]", timeout=60_000)
     assert page.get_attribute("#glosses .gloss-line", "data-glosses") == "광화문 지하철 내리다"
     _wait_video_playable(page)
-    page.wait_for_function(
-        "() => document.querySelector('#status').innerText.startsWith('Done')",
-        timeout=90_000)  # fmt: skip
+    _wait_text(page, "#status", "Done")
     page.screenshot(path=str(SHOTS / "10_taught_in_sentence.png"), full_page=True)
 
     # your signing on our signer: a keypoint file re-signed by signer 1
     page.get_by_role("tab", name="Your signing on our signer").click()
     page.set_input_files("#anim-keypoints input[type=file]", str(data / "openpose.pose"))
     page.click("#anim-go")
-    page.wait_for_function(
-        "() => document.querySelector('#anim-status').innerText.includes('93 frames')",
-        timeout=120_000)  # fmt: skip
-    page.wait_for_function(
-        "() => { const v = document.querySelector('#anim-result video');"
-        " return v && v.readyState >= 2; }", timeout=60_000)  # fmt: skip
+    _wait_text(page, "#anim-status", "93 frames", timeout=120_000)
+    _wait_playable(page, "#anim-result")
     page.screenshot(path=str(SHOTS / "11_animated.png"), full_page=True)
     page.close()
 
@@ -387,6 +375,18 @@ def test_page_on_a_phone(server, browser):
     assert signer["x"] >= 0 and signer["x"] + signer["width"] <= 390 + 1
     page.screenshot(path=str(SHOTS / "07_phone.png"), full_page=False)
     page.close()
+
+
+def _wait_text(page, selector: str, text: str, timeout: int = 90_000) -> None:
+    page.wait_for_function(
+        "([s, t]) => (document.querySelector(s) || {}).innerText?.includes(t)",
+        arg=[selector, text], timeout=timeout)  # fmt: skip
+
+
+def _wait_playable(page, selector: str) -> None:
+    page.wait_for_function(
+        "s => { const v = document.querySelector(s + ' video'); return v && v.readyState >= 2; }",
+        arg=selector, timeout=60_000)  # fmt: skip
 
 
 def _wait_video_playable(page) -> None:

@@ -86,10 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         print(_run(args))
-    except TeachError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
+    except (TeachError, OSError) as exc:  # a message and exit code 2, never a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
