@@ -58,6 +58,7 @@ def _list(pipe) -> None:
             label = registry.label(stage, name)
             shown = label if label == name else f"{label} ({name})"
             print(f"  {shown:25s} {state}  {bi.description if bi.installed else bi.reason}")
+    print(f"taught signs: {len(pipe.signs)} in {pipe.signs.folder}")
     print(f"signers ({pipe.default_text2pose} + {pipe.default_pose2video}):")
     for _, label in pipe.signers():
         print(f"  {label}")
@@ -87,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         "--keypoints", help="also write keypoints: FILE.pose, or a folder for OpenPose JSON"
     )
     ap.add_argument("--list", action="store_true", help="list backends and signers")
+    ap.add_argument("--signs", default=None,
+                    help="folder of taught signs (default: $KSL_SIGNS or your user data folder)")
+    ap.add_argument("--taught-only", action="store_true",
+                    help="sign only taught signs; other glosses are shown as captions and listed")
     ap.add_argument(
         "--checkpoints",
         default=None,
@@ -95,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     try:
-        pipe = SignPipeline(args.text2pose, args.pose2video, checkpoints=args.checkpoints)
+        pipe = SignPipeline(args.text2pose, args.pose2video, checkpoints=args.checkpoints,
+                            signs=args.signs)  # fmt: skip
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -128,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             res = pipe.run(
                 args.text, signer=args.signer, speed=args.speed, out_dir=Path(tmp), stem="sign",
-                files="video",
+                files="video", taught_only=args.taught_only,
             )  # fmt: skip
         except PipelineError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -147,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     print("coverage:", ", ".join(f"{k} {v}" for k, v in g.coverage.items()))
     if g.skipped:
         print("skipped:", ", ".join(s.text if hasattr(s, "text") else str(s) for s in g.skipped))
+    if res.pose.extras.get("taught"):
+        print("taught signs:", " ".join(res.pose.extras["taught"]))
+    if res.pose.extras.get("not_signed"):
+        print("not taught (shown as text):", " ".join(res.pose.extras["not_signed"]))
     print(f"frames: {res.n_frames} ({res.duration_s:.2f} s at {res.fps:g} fps) -> {out}")
     print("timings:", ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in res.timings.items()))
     return 0

@@ -308,3 +308,14 @@ def test_a_pipeline_without_taught_signs_is_unchanged(tmp_path):
     assert "taught" not in res.gloss.coverage
     with pytest.raises(PipelineError):
         empty.run("", signer=1)
+
+
+@pytest.mark.slow
+def test_the_sign_command_uses_taught_signs_and_taught_only(taught_folder, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sign_pipeline", "광화문역에서 내려요", "--signs",
+                           str(taught_folder), "--taught-only", "-o", str(tmp_path / "a.mp4")],
+                          capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "taught signs: 광화문" in done.stdout
+    assert "not taught (shown as text): 지하철 내리다" in done.stdout
+    assert (tmp_path / "a.mp4").stat().st_size > 10_000
