@@ -41,14 +41,16 @@ def small_prepared(small_corpus, tmp_path_factory) -> Path:
 
 #: The sentence the compare tests sign, and the signer and pair of its reference clip.
 REFERENCE_SENTENCE = "화장실이 어디예요?"
+#: Every sentence with a reference clip (the page's browser test compares the second).
+REFERENCE_SENTENCES = (REFERENCE_SENTENCE, "지하철 환풍구에 가방이 빠졌어요!")
 
 
 @pytest.fixture(scope="session")
 def sentence_reference(tmp_path_factory) -> Path:
-    """A prepared folder (``--data`` of the app, ``compare.References``) holding one clip:
-    the shipped lexicon + avatar's own signing of :data:`REFERENCE_SENTENCE` (signer 1),
-    cut to its signing span, so the compare view shows exactly one reference column and a
-    pair's DTW to it is 0."""
+    """A prepared folder (``--data`` of the app, ``compare.References``) holding one clip
+    per sentence of :data:`REFERENCE_SENTENCES` (``c1``, ``c2``): the shipped lexicon +
+    avatar's own signing (signer 1), cut to its signing span, so the compare view shows
+    exactly one reference column for them and a pair's DTW to it is 0."""
     import json
 
     import numpy as np
@@ -58,10 +60,13 @@ def sentence_reference(tmp_path_factory) -> Path:
     from sign_pipeline.pipeline import SignPipeline
 
     pipe = SignPipeline("lexicon", "avatar", checkpoints=registry.DEFAULT_CHECKPOINTS)
-    kp, mask = cmp.signing_span(pipe.run(REFERENCE_SENTENCE, signer=1))
     data = tmp_path_factory.mktemp("sentence_reference")
     (data / "clips").mkdir()
-    np.savez(data / "clips" / "c1.npz", keypoints=kp, mask=mask)
-    record = {"clip_id": "c1", "sentence": REFERENCE_SENTENCE, "signer": "REAL01", "fps": 30.0}
-    (data / "manifest.jsonl").write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+    records = []
+    for i, sentence in enumerate(REFERENCE_SENTENCES, start=1):
+        kp, mask = cmp.signing_span(pipe.run(sentence, signer=1))
+        np.savez(data / "clips" / f"c{i}.npz", keypoints=kp, mask=mask)
+        records.append({"clip_id": f"c{i}", "sentence": sentence, "signer": "REAL01", "fps": 30.0})
+    (data / "manifest.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
     return data
