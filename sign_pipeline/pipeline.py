@@ -74,6 +74,17 @@ class SignResult:
         }
 
 
+def signer_captions(pose: PoseOutput, label: str) -> list[str]:
+    """The caption under each signer frame: the signer's name, or, over the rest pose that
+    stands for a gloss without a taught sign (taught-only mode), that gloss."""
+    captions = [label] * len(pose)
+    missing = set(pose.extras.get("not_signed") or ())
+    for t in pose.timings:
+        if t.gloss in missing:
+            captions[t.start : t.end] = [f"{t.gloss} (not taught)"] * (t.end - t.start)
+    return captions
+
+
 class SignPipeline:
     """Compose the stages; ``text2pose`` and ``pose2video`` name registered backends."""
 
@@ -234,14 +245,15 @@ class SignPipeline:
         yield res
 
         t0 = time.perf_counter()
-        # a caption strip of the same height under the signer (its name) so the two line up
-        label = signer_ids.label(signer, p2v.describe_signer(signer))
+        # a caption strip of the same height under the signer (its name; a gloss shown as
+        # text in taught-only mode) so the two line up
+        captions = signer_captions(res.pose, signer_ids.label(signer, p2v.describe_signer(signer)))
         try:
             if stream > 0 and p2v.streams:
                 pieces, drawing = [], 0.0  # the time spent drawing, not waiting on the consumer
                 for piece in p2v.draw_chunks(res.pose.keypoints, res.pose.mask, signer, stream):
-                    res.chunk_start = sum(len(p) for p in pieces)
-                    res.chunk = render.add_captions(piece, [label] * len(piece))
+                    res.chunk_start = start = sum(len(p) for p in pieces)
+                    res.chunk = render.add_captions(piece, captions[start : start + len(piece)])
                     pieces.append(res.chunk)
                     drawing += time.perf_counter() - t0
                     if not res.chunk_start:
@@ -254,7 +266,7 @@ class SignPipeline:
                 t0 = time.perf_counter() - drawing
             else:
                 frames = p2v.draw(res.pose.keypoints, res.pose.mask, signer=signer)
-                res.signer_frames = render.add_captions(frames, [label] * len(frames))
+                res.signer_frames = render.add_captions(frames, captions)
         except ValueError as exc:
             raise PipelineError(str(exc)) from None
         res.timings["pose2video"] = time.perf_counter() - t0

@@ -259,6 +259,12 @@ def test_taught_only_captions_what_was_not_taught_over_the_rest_pose(taught_fold
     for t in res.pose.timings[1:]:
         assert np.allclose(res.pose.keypoints[t.start : t.end], rest, atol=1e-5), t
     assert "지하철" in res.pose.gloss_per_frame()  # captioned
+    from sign_pipeline.pipeline import signer_captions
+
+    captions = signer_captions(res.pose, "signer")
+    held = res.pose.timings[1]
+    assert captions[held.start : held.end] == ["지하철 (not taught)"] * (held.end - held.start)
+    assert captions[res.pose.timings[0].start] == "signer"
     plain = pipe.run("광화문역에서 내려요", signer=1)
     assert plain.pose.extras["not_signed"] == []
 
