@@ -148,7 +148,8 @@ def _args(data, out, *extra):
 
 def test_training_command_writes_checkpoint_curves_grids_and_resumes(small_prepared, tmp_path):
     out = tmp_path / "run"
-    args = _args(small_prepared, out, "--steps", "4", "--eval-every", "2", "--loss", "motion=2")
+    args = _args(small_prepared, out, "--steps", "4", "--eval-every", "2", "--loss", "motion=2",
+                 "--keep-resume")
     assert tp.main(args) == 0
     for name in ("config.json", "model.safetensors", "losses.csv", "losses.png", "resume.pt",
                  "training.json", "samples/step_000004.png", "pairs/sticks.u8"):  # fmt: skip
