@@ -62,3 +62,15 @@ def test_gloss_with_no_sentence_reads_piped_lines(tmp_path):
     proc = _run(["sign_pipeline.gloss"], tmp_path, input="화장실이 어디예요?\n")
     assert proc.returncode == 0
     assert proc.stdout.strip() == "화장실 어디?"
+
+
+@pytest.mark.parametrize("make", ["missing", "empty"])
+def test_evaluate_refuses_data_that_is_not_a_prepared_folder(tmp_path, make):
+    data = tmp_path / "data"
+    if make == "empty":
+        data.mkdir()
+    proc = _run(["training.evaluate", "--data", str(data), "--out", str(tmp_path / "e.json")],
+                tmp_path)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert ("no such folder" if make == "missing" else "no manifest.jsonl") in proc.stderr
+    assert not (tmp_path / "e.json").exists()

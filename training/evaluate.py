@@ -937,6 +937,12 @@ def main(argv: list[str] | None = None) -> int:
     problem = out_file_problem(Path(args.out))
     if problem:
         ap.error(problem)
+    from training import cli
+
+    try:
+        cli.check_data(args.data)
+    except cli.UsageError as exc:  # a message and exit 2, not a traceback
+        ap.error(str(exc))
     if args.threads:
         import torch
 
