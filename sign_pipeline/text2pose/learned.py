@@ -1,6 +1,7 @@
 """What the learned text-to-pose backends share: frames as standardised values, gloss
 boundaries from a monotone position, the sentence-mark ids, one-thread decoding, a
-hand-motion critic, and the backend wrapper around a trained model.
+hand-motion critic, the config and model bases (the shared recipe fields, set-up,
+training-loss parts and decoding limits) and the backend wrapper around a trained model.
 
 A frame's 127 points become 254 values: body points as they are, face points relative to
 the nose, finger points relative to their hand's wrist point (the wrist points themselves
@@ -12,6 +13,7 @@ Not a backend (it registers nothing); used by ``progressive.py`` and ``tacotron.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,8 @@ from torch import nn
 
 from sign_pipeline import motion
 from sign_pipeline import skeleton as sk
-from sign_pipeline.text2pose.base import GlossInput, Text2Pose
+from sign_pipeline.modeling import SignModelConfig, SignPreTrainedModel
+from sign_pipeline.text2pose.base import GlossInput, PoseOutput, Text2Pose
 
 #: Question type of a gloss -> embedding id.
 QUESTION_IDS = {None: 0, "wh": 1, "yes_no": 2}
@@ -184,6 +187,133 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+class Text2PoseConfig(SignModelConfig):
+    """What every learned text-to-pose model's config holds besides its sizes: the frame
+    rates, the decoding cap, the loss weights of :class:`Text2PoseModel` and where the
+    training data came from (saved in ``config.json``)."""
+
+    def __init__(
+        self,
+        model_fps: float = 15.0,
+        frames_per_step: int = 3,
+        max_seconds_per_gloss: float = 3.0,
+        feedback_dropout: float = 0.5,
+        hand_weight: float = 3.0,
+        face_weight: float = 0.3,
+        velocity_weight: float = 1.0,
+        adversarial_weight: float = 0.0,
+        synthetic: bool = False,
+        **kwargs,
+    ) -> None:
+        #: The decoder's frame rate; the output is interpolated to ``fps`` (the data's).
+        self.model_fps = float(model_fps)
+        #: Frames written per decoder step (a chunk, Tacotron's reduction factor r): fewer
+        #: steps, so training and decoding are fast on a CPU.
+        self.frames_per_step = int(frames_per_step)
+        #: Safety cap on decoding when the model never ends it itself (reported in extras).
+        self.max_seconds_per_gloss = float(max_seconds_per_gloss)
+        #: Share of training steps whose fed-back frames are hidden (zeros) from the decoder,
+        #: so it must sign from the glosses and where it is in them instead of carrying its
+        #: input forward (which froze the pose at the start pose).
+        self.feedback_dropout = float(feedback_dropout)
+        #: Loss weight of the hands' values and of the face's (:func:`value_weights`).
+        self.hand_weight = float(hand_weight)
+        self.face_weight = float(face_weight)
+        #: Weight of the frame-to-frame change loss (:meth:`Text2PoseModel.velocity_loss`).
+        self.velocity_weight = float(velocity_weight)
+        #: Weight of the hand-motion critic's adversarial loss (0: no critic in the model).
+        self.adversarial_weight = float(adversarial_weight)
+        #: Trained on the synthetic demo corpus (placeholder signs).
+        self.synthetic = bool(synthetic)
+        super().__init__(**kwargs)
+
+
+class Text2PoseModel(StandardisedFrames, SignPreTrainedModel):
+    """Base of the learned text-to-pose models: the gloss and sentence-mark embeddings'
+    initial scale, the frame buffers and the hand critic, the loss parts every model has
+    (velocity, the critic's) and the limits of decoding one sentence. A subclass builds its
+    network, computes its own training loss and decodes."""
+
+    #: Initial std of ``gloss_embed`` and of ``question_embed`` / ``negation_embed``.
+    gloss_init_std: float
+    marks_init_std: float
+    hand_critic: HandMotionCritic | None
+
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if module is getattr(self, "gloss_embed", None):
+            nn.init.normal_(module.weight, std=self.gloss_init_std)
+        elif module in (
+            getattr(self, "question_embed", None),
+            getattr(self, "negation_embed", None),
+        ):
+            nn.init.normal_(module.weight, std=self.marks_init_std)
+
+    def add_frame_parts(self, config) -> None:
+        """The standardisation buffers and loss weights (:meth:`register_frame_buffers`) and
+        the hand critic, which judges the hands' motion in training only (absent when
+        ``config.adversarial_weight`` is 0)."""
+        self.register_frame_buffers(config.hand_weight, config.face_weight)
+        self.hand_critic = HandMotionCritic() if config.adversarial_weight > 0 else None
+
+    def frame_targets(
+        self, batch: dict
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A training batch's frames: the real-frame mask ``[B,T]``, the standardised values
+        ``[B,T,254]``, where a value counts (detected, in a real frame) ``[B,T,254]`` and
+        each clip's length ``[B,1]`` (at least 1)."""
+        dev = self.device
+        frame_mask = batch["frame_mask"].to(dev)
+        values, valid = self.to_values(
+            batch["keypoints"].to(dev), batch["mask"].to(dev) & frame_mask[..., None]
+        )
+        lengths = frame_mask.sum(1, keepdim=True).clamp(min=1)
+        return frame_mask, values, valid & frame_mask[..., None], lengths
+
+    def velocity_loss(
+        self, pred: torch.Tensor, values: torch.Tensor, ok: torch.Tensor
+    ) -> torch.Tensor:
+        """Weighted L1 between the predicted and the reference frame-to-frame changes
+        ``[B,T,254]``, where both frames of a change count."""
+        w = self.weights
+        v_ok = ok[:, 1:] & ok[:, :-1]
+        v_err = ((pred[:, 1:] - pred[:, :-1]) - (values[:, 1:] - values[:, :-1])).abs() * w
+        return (v_err * v_ok).sum() / (v_ok.float() * w).sum().clamp(min=1)
+
+    def with_critic_loss(
+        self,
+        loss: torch.Tensor,
+        parts: dict[str, float],
+        values: torch.Tensor,
+        pred: torch.Tensor,
+        ok: torch.Tensor,
+        frame_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        """The training loss and its parts, with the hand critic's losses (its own and the
+        weighted adversarial one) added when the model has a critic and is training."""
+        if self.hand_critic is not None and self.training:
+            critic_loss, adversarial = self.hand_critic.losses(values, pred, ok, frame_mask)
+            loss = loss + critic_loss + self.config.adversarial_weight * adversarial
+            parts.update(critic=critic_loss.item(), adversarial=adversarial.item())
+        return loss, parts
+
+    def sentence_tensors(
+        self, gloss_ids: list[int], question: list[int], negation: list[bool]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One sentence as a batch of one ``[1,N]``: gloss ids, question ids, negation
+        flags and the gloss mask (all True)."""
+        dev = self.device
+        return (torch.tensor([gloss_ids], device=dev), torch.tensor([question], device=dev),
+                torch.tensor([negation], device=dev),
+                torch.ones(1, len(gloss_ids), dtype=torch.bool, device=dev))  # fmt: skip
+
+    def frame_limits(self, glosses: int) -> tuple[int, int]:
+        """The fewest frames decoding may stop at (two a gloss) and its safety cap
+        (``max_seconds_per_gloss``), at the model's rate."""
+        c = self.config
+        return 2 * glosses, int(math.ceil(c.max_seconds_per_gloss * c.model_fps * glosses)) + 8
+
+
 class LearnedText2Pose(Text2Pose):
     """The backend around a trained model (``model_class``, a
     :class:`~sign_pipeline.modeling.SignPreTrainedModel` with ``config.model_fps``): loading,
@@ -233,3 +363,33 @@ class LearnedText2Pose(Text2Pose):
         if t_out == t_model:
             return list(series)
         return [motion.resample(x, t_out / t_model) for x in series]
+
+    def decode_sentence(self, inputs: GlossInput, signer: int) -> tuple:
+        """The model's ``generate_values`` for a sentence, on one thread."""
+        with one_thread():
+            return self.model.generate_values(*self.model_inputs(inputs), signer)
+
+    def at_data_rate(
+        self, values: torch.Tensor, attention: torch.Tensor, *series: torch.Tensor
+    ) -> list[np.ndarray]:
+        """Decoded values ``[T,254]`` as keypoints, the attention ``[T,N]`` and any other
+        per-frame series, at the data's rate (:meth:`to_data_rate`)."""
+        return self.to_data_rate(
+            self.model.to_keypoints(values).cpu().numpy().astype(np.float32),
+            attention.cpu().numpy().astype(np.float64),
+            *(x.cpu().numpy() for x in series),
+        )
+
+    def pose_output(
+        self, inputs: GlossInput, keypoints: np.ndarray, bounds: np.ndarray,
+        attention: np.ndarray, **extras,
+    ) -> PoseOutput:  # fmt: skip
+        """The backend's answer: every frame real, the gloss timings from the frame
+        ``bounds`` and the attention (then ``extras``) in the extras."""
+        return PoseOutput(
+            keypoints=keypoints.astype(np.float32),
+            mask=np.ones(keypoints.shape[:2], bool),
+            fps=float(self.model.config.fps),
+            timings=motion.timings_from_progress(inputs.glosses, bounds),
+            extras={"attention": attention.astype(np.float32), **extras},
+        )

@@ -28,7 +28,7 @@ What differs from the paper, and why:
   running std of its own error (the paper's scheme, capped), and hiding the fed-back frames
   on some training steps keep the decoder from copying its input instead of signing.
   Optionally (``adversarial_weight`` > 0) a small temporal critic judges the hands' motion
-  (:class:`~.frames.HandMotionCritic`, as Saunders et al. 2020), pushing towards real,
+  (:class:`~.learned.HandMotionCritic`, as Saunders et al. 2020), pushing towards real,
   crisp hand movement instead of the averaged one.
 
 Train with ``python -m training.train_text2pose --backend progressive --data DIR --out DIR``.
@@ -38,24 +38,20 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sign_pipeline import motion
-from sign_pipeline.modeling import SignModelConfig, SignPreTrainedModel
 from sign_pipeline.registry import register
 from sign_pipeline.text2pose.base import GlossInput, PoseOutput
 from sign_pipeline.text2pose.learned import (  # noqa: F401 (re-exported for tests)
     NUM_VALUES,
     QUESTION_IDS,
-    HandMotionCritic,
     LearnedText2Pose,
-    StandardisedFrames,
+    Text2PoseConfig,
+    Text2PoseModel,
     counter_boundaries,
     from_relative,
-    one_thread,
     to_relative,
     value_weights,
 )
@@ -71,8 +67,9 @@ MAX_NOISE_ERROR = 0.5
 # ---------------------------------------------------------------------------- config + layers
 
 
-class ProgressiveConfig(SignModelConfig):
-    """Sizes, the frame rates and the training recipe (saved in ``config.json``)."""
+class ProgressiveConfig(Text2PoseConfig):
+    """The Transformer's sizes, its decoder-input noise and counter (``config.json``);
+    the frame rates, decoding cap and shared loss weights: :class:`~.learned.Text2PoseConfig`."""
 
     model_type = "ksl_progressive_transformer"
 
@@ -84,19 +81,10 @@ class ProgressiveConfig(SignModelConfig):
         decoder_layers: int = 2,
         ff_mult: int = 4,
         dropout: float = 0.1,
-        model_fps: float = 15.0,
-        frames_per_step: int = 3,
         future_frames: int = 2,
-        max_seconds_per_gloss: float = 3.0,
         noise_rate: float = 1.0,
-        feedback_dropout: float = 0.5,
         counter_noise: float = 0.01,
-        hand_weight: float = 3.0,
-        adversarial_weight: float = 0.0,
-        face_weight: float = 0.3,
-        velocity_weight: float = 1.0,
         counter_weight: float = 1.0,
-        synthetic: bool = False,
         **kwargs,
     ) -> None:
         self.hidden = int(hidden)
@@ -105,31 +93,15 @@ class ProgressiveConfig(SignModelConfig):
         self.decoder_layers = int(decoder_layers)
         self.ff_mult = int(ff_mult)
         self.dropout = float(dropout)
-        #: The decoder's frame rate; the output is interpolated to ``fps`` (the data's).
-        self.model_fps = float(model_fps)
-        #: Frames written per decoder step (a chunk, as Tacotron's reduction factor): fewer
-        #: steps, so decoding is fast on a CPU; the next step reads the whole chunk.
-        self.frames_per_step = int(frames_per_step)
-        #: Frames predicted beyond each chunk, trained and thrown away ("future prediction").
+        #: Frames predicted beyond each chunk (of ``frames_per_step``, which the next step
+        #: reads whole), trained and thrown away ("future prediction").
         self.future_frames = int(future_frames)
-        #: Safety cap on decoding when the counter never reaches 1 (reported in extras).
-        self.max_seconds_per_gloss = float(max_seconds_per_gloss)
         #: Decoder input noise = noise_rate x the running std of the model's own error.
         self.noise_rate = float(noise_rate)
-        #: Share of training steps whose previous frames are hidden from the decoder, so it
-        #: must sign from the glosses and the counter's clock instead of copying its input
-        #: (1.0: the frames are never fed back, only the counter is).
-        self.feedback_dropout = float(feedback_dropout)
+        #: (``feedback_dropout`` 1.0: the frames are never fed back, only the counter is.)
         #: Std of the noise on the input counter (fixed: the output counter is input + rises).
         self.counter_noise = float(counter_noise)
-        self.hand_weight = float(hand_weight)
-        self.face_weight = float(face_weight)
-        self.velocity_weight = float(velocity_weight)
-        #: Weight of the hand-motion critic's adversarial loss (0: no critic in the model).
-        self.adversarial_weight = float(adversarial_weight)
         self.counter_weight = float(counter_weight)
-        #: Trained on the synthetic demo corpus (placeholder signs).
-        self.synthetic = bool(synthetic)
         super().__init__(**kwargs)
 
 
@@ -270,10 +242,14 @@ class DecoderLayer(nn.Module):
 # ---------------------------------------------------------------------------- the model
 
 
-class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
+class ProgressiveTransformer(Text2PoseModel):
     """Gloss encoder + autoregressive pose decoder with a progress counter."""
 
     config_class = ProgressiveConfig
+    # the glosses and their marks as strong as the position encoding (the base's std 0.02
+    # left the encoder blind to which gloss it reads for many epochs)
+    gloss_init_std = 1.0
+    marks_init_std = 0.5
 
     def __init__(self, config: ProgressiveConfig) -> None:
         super().__init__(config)
@@ -297,26 +273,13 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
         self.decoder_norm = nn.LayerNorm(c.hidden)
         self.frame_out = nn.Linear(c.hidden, NUM_VALUES * (c.frames_per_step + c.future_frames))
         self.counter_out = nn.Linear(c.hidden, c.frames_per_step)
-        # standardisation of the relative frame values (fitted on the training data)
-        self.register_frame_buffers(c.hand_weight, c.face_weight)
+        # standardisation of the relative frame values (fitted on the training data), the
+        # loss weights and the hand critic
+        self.add_frame_parts(c)
         # the running std of the model's own one-step error, per value (+ the counter's):
         # the scale of the noise put on the decoder's inputs in training
         self.register_buffer("error_std", torch.full((NUM_VALUES + 1,), 0.5))
-        # judges the hands' motion in training only (absent when its weight is 0)
-        self.hand_critic = HandMotionCritic() if c.adversarial_weight > 0 else None
         self.post_init()
-
-    def _init_weights(self, module: nn.Module) -> None:
-        super()._init_weights(module)
-        # the glosses and their marks as strong as the position encoding (the base's
-        # std 0.02 left the encoder blind to which gloss it reads for many epochs)
-        if module is getattr(self, "gloss_embed", None):
-            nn.init.normal_(module.weight, std=1.0)
-        elif module in (
-            getattr(self, "question_embed", None),
-            getattr(self, "negation_embed", None),
-        ):
-            nn.init.normal_(module.weight, std=0.5)
 
     # ------------------------------------------------------------------ network
 
@@ -424,17 +387,13 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
         c = self.config
         r, f = c.frames_per_step, c.future_frames
         dev = self.device
-        frame_mask = batch["frame_mask"].to(dev)
-        values, valid = self.to_values(
-            batch["keypoints"].to(dev), batch["mask"].to(dev) & frame_mask[..., None]
-        )
+        frame_mask, values, okv, lengths = self.frame_targets(batch)
         b, t, _ = values.shape
-        lengths = frame_mask.sum(1, keepdim=True).clamp(min=1)
         counters = (torch.arange(1, t + 1, device=dev)[None] / lengths).clamp(max=1.0)
         steps = -(-t // r)
         pad = steps * r + f - t  # whole chunks, plus room for the last future frames
         vals_p = F.pad(values, (0, 0, 0, pad))
-        ok_p = F.pad(valid & frame_mask[..., None], (0, 0, 0, pad))
+        ok_p = F.pad(okv, (0, 0, 0, pad))
         cnt_p = F.pad(counters, (0, pad))
         signer = batch["signer_onehot"].to(dev)
         gloss_mask = batch["gloss_mask"].to(dev)
@@ -481,10 +440,7 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
                        if f else torch.zeros((), device=dev))  # fmt: skip
         # velocity: the predicted change between consecutive frames must match the reference's
         seq = pred[:, :, :r].reshape(b, steps * r, NUM_VALUES)[:, :t]
-        okv = valid & frame_mask[..., None]
-        v_ok = okv[:, 1:] & okv[:, :-1]
-        v_err = ((seq[:, 1:] - seq[:, :-1]) - (values[:, 1:] - values[:, :-1])).abs() * w
-        velocity_loss = (v_err * v_ok).sum() / (v_ok.float() * w).sum().clamp(min=1)
+        velocity_loss = self.velocity_loss(seq, values, okv)
         seq_counter = pred_counter.reshape(b, steps * r)[:, :t]
         counter_loss = ((seq_counter - counters).abs() * frame_mask).sum() / frame_mask.sum()
         # and each increment relative to 1/T (an error here is a length error)
@@ -501,11 +457,7 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
         parts = {"frames": frame_loss.item(), "future": future_loss.item(),
                  "velocity": velocity_loss.item(), "counter": counter_loss.item(),
                  "duration": duration_loss.item()}  # fmt: skip
-        if self.hand_critic is not None and self.training:
-            critic_loss, adversarial = self.hand_critic.losses(values, seq, okv, frame_mask)
-            loss = loss + critic_loss + c.adversarial_weight * adversarial
-            parts.update(critic=critic_loss.item(), adversarial=adversarial.item())
-        return loss, parts
+        return self.with_critic_loss(loss, parts, values, seq, okv, frame_mask)
 
     @torch.no_grad()
     def _update_error_std(self, pred, target, ok, pred_counter, counters, frame_mask) -> None:
@@ -536,16 +488,13 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
         c = self.config
         r = c.frames_per_step
         dev = self.device
-        n = len(gloss_ids)
-        ids = torch.tensor([gloss_ids], device=dev)
-        gloss_mask = torch.ones(1, n, dtype=torch.bool, device=dev)
+        ids, question_ids, negations, gloss_mask = self.sentence_tensors(gloss_ids, question,
+                                                                         negation)  # fmt: skip
         onehot = self.signer_onehot(signer)
-        memory = self.encode(ids, torch.tensor([question], device=dev),
-                             torch.tensor([negation], device=dev), gloss_mask, onehot)  # fmt: skip
+        memory = self.encode(ids, question_ids, negations, gloss_mask, onehot)
         ends = self.gloss_ends(memory, gloss_mask)
         cache: list[dict] = [{} for _ in self.decoder]
-        cap = int(math.ceil(c.max_seconds_per_gloss * c.model_fps * n)) + 8
-        min_frames = 2 * n
+        min_frames, cap = self.frame_limits(len(gloss_ids))
         previous = torch.zeros(1, 1, r * NUM_VALUES, device=dev)
         counter = torch.zeros(1, 1, device=dev)
         start = torch.ones(1, 1, device=dev)
@@ -561,10 +510,8 @@ class ProgressiveTransformer(StandardisedFrames, SignPreTrainedModel):
                 counters.append(cs[k])
                 attns.append(attn[0, 0])
                 now = float(cs[k])
-                if len(values) >= min_frames and now + 0.5 * (now - last) >= 1.0:
-                    stopped = True
-                    break
-                if len(values) >= cap:
+                stopped = len(values) >= min_frames and now + 0.5 * (now - last) >= 1.0
+                if stopped or len(values) >= cap:
                     break
                 last = now
             if stopped or len(values) >= cap:
@@ -590,27 +537,10 @@ class ProgressiveText2Pose(LearnedText2Pose):
     config_class = ProgressiveConfig
 
     def generate(self, inputs: GlossInput, signer: int = 1, speed: float = 1.0) -> PoseOutput:
-        """Decode at the model's rate until the counter reaches 1, then interpolate to the
-        data rate. ``speed`` is applied by :meth:`Text2Pose.sign` (resampling)."""
-        model = self.model
-        with one_thread():
-            values, counters, attn, ends, stopped = model.generate_values(
-                *self.model_inputs(inputs), signer
-            )
-        kp, attn_np, counters_np = self.to_data_rate(
-            model.to_keypoints(values).cpu().numpy().astype(np.float32),
-            attn.cpu().numpy().astype(np.float64),
-            counters.cpu().numpy(),
-        )
+        """Keypoints decoded until the counter reaches 1, the gloss timings from the counter
+        and the glosses' predicted ends (``speed``: applied by :meth:`Text2Pose.sign`)."""
+        values, counters, attn, ends, stopped = self.decode_sentence(inputs, signer)
+        kp, attn_np, counters_np = self.at_data_rate(values, attn, counters)
         bounds = counter_boundaries(counters_np, ends.cpu().numpy())
-        return PoseOutput(
-            keypoints=kp.astype(np.float32),
-            mask=np.ones(kp.shape[:2], bool),
-            fps=float(model.config.fps),
-            timings=motion.timings_from_progress(inputs.glosses, bounds),
-            extras={
-                "attention": attn_np.astype(np.float32),
-                "counter": counters_np,
-                "stopped_by": "counter" if stopped else "length cap",
-            },
-        )
+        return self.pose_output(inputs, kp, bounds, attn_np, counter=counters_np,
+                                stopped_by="counter" if stopped else "length cap")  # fmt: skip

@@ -29,12 +29,12 @@ What differs from the seed, and why:
   attention has spent on the glosses it attends to now (from the cumulative attention). With
   teacher forcing alone the training loss fell and the decoder froze when fed its own
   frames: it had learned to carry its input forward, not to sign the attended gloss.
-- **Against regression to the mean**: the frame representation of :mod:`.frames`
+- **Against regression to the mean**: the frame representation of :mod:`.learned`
   (finger points relative to the wrist, face to the nose, standardised), hands weighing
   more in the L1 loss, a velocity loss on frame-to-frame changes, Gaussian noise on the
   fed-back frames and the pre-net's dropout, so the decoder signs from the glosses instead
   of copying its input; optionally (``adversarial_weight`` > 0) the hand-motion critic of
-  :mod:`.frames` judges the post-net's hands, as for the Transformer.
+  :mod:`.learned` judges the post-net's hands, as for the Transformer.
 
 Train with ``python -m training.train_text2pose --backend tacotron --data DIR --out DIR``.
 """
@@ -48,18 +48,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sign_pipeline import motion
-from sign_pipeline.modeling import SignModelConfig, SignPreTrainedModel
 from sign_pipeline.registry import register
 from sign_pipeline.text2pose.base import GlossInput, PoseOutput
 from sign_pipeline.text2pose.learned import (
     NUM_VALUES,
     QUESTION_IDS,
-    HandMotionCritic,
     LearnedText2Pose,
-    StandardisedFrames,
+    Text2PoseConfig,
+    Text2PoseModel,
     counter_boundaries,
-    one_thread,
 )
 
 #: How long the attention has been on the glosses it attends to now, as features.
@@ -70,8 +67,9 @@ PHASE_PERIOD = 8.0
 # ---------------------------------------------------------------------------- config
 
 
-class TacotronConfig(SignModelConfig):
-    """Sizes, the frame rates and the training recipe (saved in ``config.json``)."""
+class TacotronConfig(Text2PoseConfig):
+    """Tacotron's sizes, attention, scheduled sampling and stop output (``config.json``);
+    the frame rates, decoding cap and shared loss weights: :class:`~.learned.Text2PoseConfig`."""
 
     model_type = "ksl_tacotron"
 
@@ -89,21 +87,12 @@ class TacotronConfig(SignModelConfig):
         location_filters: int = 16,
         location_kernel: int = 15,
         signer_dim: int = 32,
-        model_fps: float = 15.0,
-        frames_per_step: int = 3,
-        max_seconds_per_gloss: float = 3.0,
         attention_window: int = 0,
         feedback_noise: float = 0.3,
         own_output_rate: float = 0.5,
-        feedback_dropout: float = 0.5,
-        hand_weight: float = 3.0,
-        face_weight: float = 0.3,
-        velocity_weight: float = 1.0,
         stop_weight: float = 1.0,
         attention_weight: float = 1.0,
         guide_width: float = 0.2,
-        adversarial_weight: float = 0.0,
-        synthetic: bool = False,
         **kwargs,
     ) -> None:
         #: Width of the gloss embedding, the encoder pre-net and the encoder's output.
@@ -121,12 +110,6 @@ class TacotronConfig(SignModelConfig):
         self.location_filters = int(location_filters)
         self.location_kernel = int(location_kernel)
         self.signer_dim = int(signer_dim)
-        #: The decoder's frame rate; the output is interpolated to ``fps`` (the data's).
-        self.model_fps = float(model_fps)
-        #: Frames written per decoder step (Tacotron's reduction factor r).
-        self.frames_per_step = int(frames_per_step)
-        #: Safety cap on decoding when the stop output never fires (reported in extras).
-        self.max_seconds_per_gloss = float(max_seconds_per_gloss)
         #: At inference, attend only to glosses from the last peak to this many past it
         #: (0: off, the attention is free; the failure rate is measured either way).
         self.attention_window = int(attention_window)
@@ -136,21 +119,10 @@ class TacotronConfig(SignModelConfig):
         #: instead of the reference's (scheduled sampling): at inference it only ever reads
         #: its own, and teacher forcing alone taught it to copy frames it is then not given.
         self.own_output_rate = float(own_output_rate)
-        #: Share of training steps whose fed-back chunk is hidden (zeros), so the decoder
-        #: must sign from the attended gloss and how long it has been on it (the phase)
-        #: instead of carrying its input forward (which froze the pose at the start pose).
-        self.feedback_dropout = float(feedback_dropout)
-        self.hand_weight = float(hand_weight)
-        self.face_weight = float(face_weight)
-        self.velocity_weight = float(velocity_weight)
         self.stop_weight = float(stop_weight)
         self.attention_weight = float(attention_weight)
         #: Width of the diagonal guide (share of the sentence) where no gloss spans are known.
         self.guide_width = float(guide_width)
-        #: Weight of the hand-motion critic's adversarial loss (0: no critic in the model).
-        self.adversarial_weight = float(adversarial_weight)
-        #: Trained on the synthetic demo corpus (placeholder signs).
-        self.synthetic = bool(synthetic)
         super().__init__(**kwargs)
 
 
@@ -256,10 +228,12 @@ class LocationAttention(nn.Module):
 # ---------------------------------------------------------------------------- the model
 
 
-class Tacotron(StandardisedFrames, SignPreTrainedModel):
+class Tacotron(Text2PoseModel):
     """CBHG gloss encoder + attention decoder with a stop output + CBHG post-net."""
 
     config_class = TacotronConfig
+    gloss_init_std = 0.3
+    marks_init_std = 0.3
 
     def __init__(self, config: TacotronConfig) -> None:
         super().__init__(config)
@@ -287,21 +261,12 @@ class Tacotron(StandardisedFrames, SignPreTrainedModel):
         self.postnet_in = nn.Linear(NUM_VALUES + c.signer_dim, c.embed)
         self.postnet = CBHG(c.embed, c.encoder_bank, c.bank_channels, 2)
         self.postnet_out = nn.Linear(c.embed, NUM_VALUES)
-        self.register_frame_buffers(c.hand_weight, c.face_weight)
-        # judges the hands' motion in training only (absent when its weight is 0)
-        self.hand_critic = HandMotionCritic() if c.adversarial_weight > 0 else None
+        self.add_frame_parts(c)  # the frame standardisation, loss weights and hand critic
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)
-        if module is getattr(self, "gloss_embed", None):
-            nn.init.normal_(module.weight, std=0.3)
-        elif module in (
-            getattr(self, "question_embed", None),
-            getattr(self, "negation_embed", None),
-        ):
-            nn.init.normal_(module.weight, std=0.3)
-        elif module is getattr(self, "postnet_out", None):
+        if module is getattr(self, "postnet_out", None):
             nn.init.zeros_(module.weight)  # the post-net starts as "no change"
 
     # ------------------------------------------------------------------ network
@@ -403,12 +368,8 @@ class Tacotron(StandardisedFrames, SignPreTrainedModel):
         c = self.config
         r = c.frames_per_step
         dev = self.device
-        frame_mask = batch["frame_mask"].to(dev)
-        values, valid = self.to_values(
-            batch["keypoints"].to(dev), batch["mask"].to(dev) & frame_mask[..., None]
-        )
+        frame_mask, values, ok, lengths = self.frame_targets(batch)
         b, t, _ = values.shape
-        lengths = frame_mask.sum(1, keepdim=True).clamp(min=1)
         steps = -(-t // r)
         vals_p = F.pad(values, (0, 0, 0, steps * r - t))
         signer = self.signer_embed(batch["signer_onehot"].to(dev))
@@ -446,14 +407,11 @@ class Tacotron(StandardisedFrames, SignPreTrainedModel):
         stop_logits = torch.stack(stops, 1).reshape(b, steps * r)[:, :t]
         attention = torch.stack(attns, 1)  # [B, S, N]
         post = self.refine(pre, frame_mask, signer)
-        ok = valid & frame_mask[..., None]
         w = self.weights
         den = (ok.float() * w).sum().clamp(min=1)
         pre_loss = ((pre - values).abs() * w * ok).sum() / den
         post_loss = ((post - values).abs() * w * ok).sum() / den
-        v_ok = ok[:, 1:] & ok[:, :-1]
-        v_err = ((post[:, 1:] - post[:, :-1]) - (values[:, 1:] - values[:, :-1])).abs() * w
-        velocity_loss = (v_err * v_ok).sum() / (v_ok.float() * w).sum().clamp(min=1)
+        velocity_loss = self.velocity_loss(post, values, ok)
         last = torch.arange(t, device=dev)[None] == (lengths - 1)
         stop_loss = (F.binary_cross_entropy_with_logits(
             stop_logits, last.float(), pos_weight=torch.tensor(8.0, device=dev),
@@ -466,11 +424,7 @@ class Tacotron(StandardisedFrames, SignPreTrainedModel):
         parts = {"frames": pre_loss.item(), "postnet": post_loss.item(),
                  "velocity": velocity_loss.item(), "stop": stop_loss.item(),
                  "attention": attention_loss.item()}  # fmt: skip
-        if self.hand_critic is not None and self.training:
-            critic_loss, adversarial = self.hand_critic.losses(values, post, ok, frame_mask)
-            loss = loss + critic_loss + c.adversarial_weight * adversarial
-            parts.update(critic=critic_loss.item(), adversarial=adversarial.item())
-        return loss, parts
+        return self.with_critic_loss(loss, parts, values, post, ok, frame_mask)
 
     # ------------------------------------------------------------------ generation
 
@@ -491,14 +445,11 @@ class Tacotron(StandardisedFrames, SignPreTrainedModel):
         dev = self.device
         n = len(gloss_ids)
         signer_vec = self.signer_embed(self.signer_onehot(signer))
-        gloss_mask = torch.ones(1, n, dtype=torch.bool, device=dev)
-        memory = self.encode(torch.tensor([gloss_ids], device=dev),
-                             torch.tensor([question], device=dev),
-                             torch.tensor([negation], device=dev), gloss_mask, signer_vec)  # fmt: skip
+        *sentence, gloss_mask = self.sentence_tensors(gloss_ids, question, negation)
+        memory = self.encode(*sentence, gloss_mask, signer_vec)
         keys = self.attention.memory(memory)
         state = self.initial_state(memory)
-        cap = int(math.ceil(c.max_seconds_per_gloss * c.model_fps * n)) + 8
-        min_frames = 2 * n
+        min_frames, cap = self.frame_limits(n)
         previous = torch.zeros(1, r * NUM_VALUES, device=dev)
         values, attns = [], []
         peak, stopped = 0, False
@@ -515,10 +466,8 @@ class Tacotron(StandardisedFrames, SignPreTrainedModel):
             for k in range(r):
                 values.append(chunk[k])
                 attns.append(state["weights"][0])
-                if len(values) >= min_frames and peak == n - 1 and probs[k] > 0.5:
-                    stopped = True
-                    break
-                if len(values) >= cap:
+                stopped = len(values) >= min_frames and peak == n - 1 and bool(probs[k] > 0.5)
+                if stopped or len(values) >= cap:
                     break
             if stopped or len(values) >= cap:
                 break
@@ -551,22 +500,9 @@ class TacotronText2Pose(LearnedText2Pose):
     config_class = TacotronConfig
 
     def generate(self, inputs: GlossInput, signer: int = 1, speed: float = 1.0) -> PoseOutput:
-        """Decode at the model's rate until the stop output fires, then interpolate to the
-        data rate. ``speed`` is applied by :meth:`Text2Pose.sign` (resampling)."""
-        model = self.model
-        with one_thread():
-            values, attn, stopped = model.generate_values(*self.model_inputs(inputs), signer)
-        kp, attn_np = self.to_data_rate(
-            model.to_keypoints(values).cpu().numpy().astype(np.float32),
-            attn.cpu().numpy().astype(np.float64),
-        )
-        return PoseOutput(
-            keypoints=kp.astype(np.float32),
-            mask=np.ones(kp.shape[:2], bool),
-            fps=float(model.config.fps),
-            timings=motion.timings_from_progress(inputs.glosses, attention_boundaries(attn_np)),
-            extras={
-                "attention": attn_np.astype(np.float32),
-                "stopped_by": "stop output" if stopped else "length cap",
-            },
-        )
+        """Keypoints decoded until the stop output fires on the last gloss, the gloss
+        timings from the attention's peaks (``speed``: applied by :meth:`Text2Pose.sign`)."""
+        values, attn, stopped = self.decode_sentence(inputs, signer)
+        kp, attn_np = self.at_data_rate(values, attn)
+        return self.pose_output(inputs, kp, attention_boundaries(attn_np), attn_np,
+                                stopped_by="stop output" if stopped else "length cap")  # fmt: skip
