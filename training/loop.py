@@ -433,6 +433,7 @@ class Run:
             ...optimizer_step(...)
             if run.check_due(): run.dev_check(dev_metric, row, model, log)  # lower: better
             if run.step_end(): break                   # resume.pt written when due
+        return run.close(model, record, {**run.results(), ...}, keep_resume)
     """
 
     def __init__(self, out, schedule: Schedule, patience: int, save_minutes: float,
@@ -546,9 +547,13 @@ class Run:
                 1, self.schedule.steps_per_epoch), 2), **kept}  # fmt: skip
         return better
 
-    def dev_check(self, metric: float, row: dict, model, log: LossLog) -> bool:
+    def dev_check(self, metric: float, row: dict, model, log: LossLog,
+                  optimizer: torch.optim.Optimizer | None = None) -> bool:  # fmt: skip
         """:meth:`checked`, then the model saved to ``out`` when it is the best so far and
-        the row logged and printed (:meth:`report`); rank 0 writes."""
+        the row (with the ``optimizer``'s learning rate "lr", when given) logged and printed
+        (:meth:`report`); rank 0 writes."""
+        if optimizer is not None:
+            row = {**row, "lr": optimizer.param_groups[0]["lr"]}
         better = self.checked(metric, row)
         if better and self.dist.is_main:
             model.save_pretrained(self.resume.path.parent)
@@ -605,12 +610,36 @@ class Run:
             if self.resume.path.is_file():
                 self.resume.path.unlink()
 
-    def results(self, reason: str | None) -> dict:
-        """The run's figures for ``training.json``."""
+    def results(self) -> dict:
+        """The run's figures for ``training.json`` (once it has stopped)."""
+        reason = self.stop_reason()
         return {"stopped_by": reason, "steps": self.step,
                 "epochs_run": round(self.step / max(1, self.schedule.steps_per_epoch), 2),
                 "seconds": round(self.seconds, 1), "best": self.best,
                 "resumed_at_step": self.resumed_at}  # fmt: skip
+
+    def close(self, model, record, result: dict, keep_resume: bool) -> dict:
+        """The end of a run, once it has stopped: the model saved to ``out`` when no check
+        saved one (the last weights), ``training.json`` and the model card written by
+        ``record`` (a :class:`training.record.RunRecord`) with ``result``, ``resume.pt``
+        removed (:meth:`finish`; rank 0 writes), the processes let go. The run's summary."""
+        reason = self.stop_reason()
+        if self.dist.is_main:
+            out = self.resume.path.parent
+            if not (out / "config.json").is_file():
+                model.save_pretrained(out)
+            result = record.finish(**result)
+            self.finish(keep_resume, reason)
+        cleanup_distributed()
+        return {**record.record, **result}
+
+
+def print_summary(summary: dict) -> None:
+    """The line a training command ends with (rank 0 only): why the run stopped, after how
+    many steps, and its best check (:func:`best_text`)."""
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"stopped by {summary['stopped_by']} after {summary['steps']} steps; "
+              f"best: {best_text(summary['best'])}", flush=True)  # fmt: skip
 
 
 def best_text(best: dict) -> str:

@@ -57,7 +57,6 @@ from training.loop import (
     Run,
     RunningMeans,
     Schedule,
-    cleanup_distributed,
     from_main,
     in_step,
     optimizer_step,
@@ -574,19 +573,12 @@ def train(args: argparse.Namespace) -> dict:
             run.dev_check(metric, row, model, log)
         if run.step_end():
             break
-    reason = run.stop_reason()
-    result = {**run.results(reason), "minutes": round(run.seconds / 60, 1),
+    result = {**run.results(), "minutes": round(run.seconds / 60, 1),
               "best_dev_ssim": run.best.get("dev_ssim"),
               "best_train_l1": None if "dev_ssim" in run.best else run.best.get("train_g_l1"),
               "parameters": int(sum(p.numel() for p in model.parameters())),
               "processes_in_step": in_step(model, dist) and in_step(disc, dist)}  # fmt: skip
-    if dist.is_main:
-        if not (out / "config.json").is_file():  # no check ran: keep the last model
-            model.save_pretrained(out)
-        result = record.finish(**result)
-        run.finish(args.keep_resume, reason)
-    cleanup_distributed()
-    return {**record.record, **result}
+    return run.close(model, record, result, args.keep_resume)
 
 
 def _device_name(device: torch.device) -> str:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -57,13 +56,12 @@ from training.loop import (
     Run,
     RunningMeans,
     Schedule,
-    best_text,
-    cleanup_distributed,
     from_main,
     in_step,
     make_loader,
     mean_over_ranks,
     optimizer_step,
+    print_summary,
     seed_everything,
     setup_distributed,
     to_processes,
@@ -324,20 +322,13 @@ def train(
                 row["dev_loss"] = mean_over_ranks(dev_loss, dist)
             # no dev split: select on the training loss (said so: no dev_ figure)
             metric = from_main(row.get("dev_wer", row["train_loss"]), dist)
-            run.dev_check(metric, {**row, "lr": optimizer.param_groups[0]["lr"]}, model, log)
+            run.dev_check(metric, row, model, log, optimizer)
         if run.step_end():
             break
-    reason = run.stop_reason()
-    result = {**run.results(reason), "best_dev_wer": run.best.get("dev_wer"),
+    result = {**run.results(), "best_dev_wer": run.best.get("dev_wer"),
               "parameters": model.num_parameters_total(), "train_clips": len(train_set),
               "processes_in_step": in_step(model, dist)}  # fmt: skip
-    if dist.is_main:
-        if not (out / "config.json").is_file():
-            model.save_pretrained(out)
-        result = record.finish(**result)
-        run.finish(keep_resume, reason)
-    cleanup_distributed()
-    return {**record.record, **result}
+    return run.close(model, record, result, keep_resume)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -361,9 +352,7 @@ def train_from_args(args) -> None:
                     eval_every=args.eval_every, max_minutes=args.max_minutes,
                     device=args.device, save_minutes=args.save_minutes,
                     init_from=args.init_from, argv=args.argv)  # fmt: skip
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"stopped by {summary['stopped_by']} after {summary['steps']} steps; "
-              f"best: {best_text(summary['best'])}", flush=True)  # fmt: skip
+    print_summary(summary)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ not improved for ``--patience`` checks; ``training.json`` and ``README.md`` reco
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -59,12 +58,11 @@ from training.loop import (
     Run,
     RunningMeans,
     Schedule,
-    best_text,
-    cleanup_distributed,
     from_main,
     in_step,
     make_loader,
     optimizer_step,
+    print_summary,
     seed_everything,
     setup_distributed,
     to_processes,
@@ -310,20 +308,13 @@ def train(
             # select on dev DTW; on the training loss when no dev clip can be signed
             metric = from_main(row.get("dev_dtw", row["train_loss"]), dist)
             scheduler.step(metric)
-            run.dev_check(metric, {**row, "lr": optimizer.param_groups[0]["lr"]}, model, log)
+            run.dev_check(metric, row, model, log, optimizer)
         if run.step_end():
             break
-    reason = run.stop_reason()
-    result = {**run.results(reason), "dev_clips_evaluated": len(dev), "init_from": init_from,
+    result = {**run.results(), "dev_clips_evaluated": len(dev), "init_from": init_from,
               "parameters": sum(p.numel() for p in model.parameters()),
               "processes_in_step": in_step(model, dist)}  # fmt: skip
-    if dist.is_main:
-        if not (out / "config.json").is_file():  # never checked: keep the last weights
-            model.save_pretrained(out)
-        result = record.finish(**result)
-        run.finish(keep_resume, reason)
-    cleanup_distributed()
-    return {**record.record, **result}
+    return run.close(model, record, result, keep_resume)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,9 +342,7 @@ def train_from_args(args) -> None:
                     keep_resume=args.keep_resume, show_progress=not args.no_progress,
                     threads=args.threads, init_from=args.init_from, bucket=args.bucket,
                     device=args.device, save_minutes=args.save_minutes, argv=args.argv)  # fmt: skip
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"stopped by {summary['stopped_by']} after {summary['steps']} steps; "
-              f"best: {best_text(summary['best'])}", flush=True)  # fmt: skip
+    print_summary(summary)
 
 
 if __name__ == "__main__":
