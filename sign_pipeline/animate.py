@@ -60,10 +60,10 @@ def signer_rest(pipe: SignPipeline, signer: int) -> np.ndarray:
     except PipelineError:
         pass
     from .pose2video.appearances import get_appearance
-    from .pose2video.placement import rescale_bones
+    from .pose2video.placement import fit_bones
 
     rest = sk.neutral_pose()[None]
-    return rescale_bones(rest, np.ones(rest.shape[:2], bool), get_appearance(signer))[0]
+    return fit_bones(rest, np.ones(rest.shape[:2], bool), get_appearance(signer))[0]
 
 
 def animate(

@@ -47,7 +47,7 @@ def to_pixels(
         else np.asarray(mask, bool).reshape(kp.shape[:2])
     )
     if rescale_bones:
-        kp = rescale_bones(kp, m, app)
+        kp = fit_bones(kp, m, app)
     out = app.pixel(kp)
     if size != FRAME_SIZE:
         out *= np.float32(size / FRAME_SIZE)
@@ -89,7 +89,7 @@ def _median_len(kp: np.ndarray, m: np.ndarray, a: int, b: int) -> float | None:
     return float(np.median(np.linalg.norm(kp[ok, a] - kp[ok, b], axis=-1)))
 
 
-def rescale_bones(kp: np.ndarray, m: np.ndarray, app: Appearance) -> np.ndarray:
+def fit_bones(kp: np.ndarray, m: np.ndarray, app: Appearance) -> np.ndarray:
     """Arms, hands and head ``[T, 127, 2]`` (normalised units) resized to the proportions of
     ``app`` (anything with ``upper_arm``, ``forearm``, ``hand`` and ``face_width`` in shoulder
     widths: an :class:`Appearance`, or :class:`sign_pipeline.signs.retarget.Proportions`)."""
@@ -131,4 +131,4 @@ def rescale_bones(kp: np.ndarray, m: np.ndarray, app: Appearance) -> np.ndarray:
     return kp
 
 
-__all__ = ["FRAME_SIZE", "rescale_bones", "retarget", "to_pixels"]
+__all__ = ["FRAME_SIZE", "fit_bones", "retarget", "to_pixels"]

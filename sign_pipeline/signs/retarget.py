@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import skeleton as sk
 from ..motion import lowpass, resample
-from ..pose2video.placement import rescale_bones
+from ..pose2video.placement import fit_bones
 
 #: Gaps up to this long are interpolated before the rest pose fills the remainder.
 MAX_GAP_S = 0.25
@@ -25,7 +25,7 @@ KNUCKLE_SHARE = 0.47
 
 @dataclass(frozen=True)
 class Proportions:
-    """Bone lengths in shoulder widths (the fields :func:`rescale_bones` reads)."""
+    """Bone lengths in shoulder widths (the fields :func:`fit_bones` reads)."""
 
     upper_arm: float
     forearm: float
@@ -84,7 +84,7 @@ def fit_clip(
     factor = out_fps / fps / speed
     if abs(factor - 1.0) > 1e-6:
         full = resample(full, factor)
-    full = rescale_bones(full, np.ones(full.shape[:2], bool), proportions_of(rest))
+    full = fit_bones(full, np.ones(full.shape[:2], bool), proportions_of(rest))
     full = lowpass(full, out_fps, lowpass_hz)  # detection jitter (short clips pass as they are)
     return full.astype(np.float32)
 
