@@ -14,6 +14,9 @@ import pytest
 # fresh empty folder of their own, so a developer's own signs never change a result.
 os.environ["KSL_SIGNS"] = tempfile.mkdtemp(prefix="ksl_test_signs_")
 atexit.register(shutil.rmtree, os.environ["KSL_SIGNS"], True)
+# networks converted for the inference runtime: kept for the session, not in the user's cache
+os.environ["KSL_CACHE"] = tempfile.mkdtemp(prefix="ksl_test_cache_")
+atexit.register(shutil.rmtree, os.environ["KSL_CACHE"], True)
 
 
 @pytest.fixture(scope="session")

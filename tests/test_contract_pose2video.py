@@ -104,3 +104,24 @@ def test_chunks_put_together_are_what_draw_returns(backend, motion):
     assert np.array_equal(np.concatenate(pieces), backend.draw(kp, mask, signer=1))
     with pytest.raises(ValueError, match="chunk"):
         next(backend.draw_chunks(kp, mask, signer=1, chunk=0))
+
+
+def test_the_inference_runtime_draws_what_eager_pytorch_draws(backend, motion, monkeypatch):
+    """A backend drawn by a network goes through the inference runtime (OpenVINO) where it is
+    installed; its whole clip (EDN: each frame from its own previous one) stays within
+    40 dB PSNR of eager PyTorch's at the precision it runs at."""
+    from sign_pipeline import runtime
+
+    kp, mask = motion
+    frames = backend.draw(kp, mask, signer=1)
+    if backend.runtime() == "drawn":
+        return  # no network (the avatar, the stick figure)
+    if runtime.available():
+        assert backend.runtime().startswith("openvino"), backend.runtime()
+    monkeypatch.setenv(runtime.RUNTIME_ENV, "eager")
+    eager = registry.load("pose2video", backend.name, CKPT)
+    want = eager.draw(kp, mask, signer=1)
+    assert eager.runtime() == "eager"
+    mse = ((frames.astype(np.float64) - want.astype(np.float64)) ** 2).mean(axis=(1, 2, 3))
+    psnr = 10 * np.log10(255**2 / np.maximum(mse, 1e-12))
+    assert psnr.min() >= 40, (backend.runtime(), psnr.round(1))

@@ -57,6 +57,11 @@ class Pose2Video(ABC):
         """A few words on how ``signer`` looks (for menus); "" when there is nothing to say."""
         return ""
 
+    def runtime(self) -> str:
+        """What draws the frames: "openvino f32"/"openvino bf16" (the inference runtime),
+        "eager" (PyTorch), or "drawn" (no network: this base class's answer)."""
+        return "drawn"
+
     def draw(self, keypoints: np.ndarray, mask: np.ndarray | None, signer: int = 1) -> np.ndarray:
         """Check the input and render it.
 

@@ -123,21 +123,23 @@ def crop_corners(
     return corners, present
 
 
-def _crop_index(corners: torch.Tensor, part: int, size: int, device) -> tuple:
-    """Advanced-index tensors (rows, ys, xs) for ``[B, size, size]`` squares at the corners."""
-    c = corners[:, part].to(device=device, dtype=torch.long)
-    steps = torch.arange(size, device=device)
+def _crop_source(corners: torch.Tensor, part: int, size: int, width: int) -> torch.Tensor:
+    """Flat pixel index ``[B, size * size]`` into a ``width``-wide image of each square of
+    ``size`` at ``corners[:, part]`` (row by row)."""
+    c = corners[:, part].to(torch.long)
+    steps = torch.arange(size, device=c.device)
     ys = (c[:, 1:2] + steps)[:, :, None]  # [B, S, 1]
     xs = (c[:, 0:1] + steps)[:, None, :]  # [B, 1, S]
-    rows = torch.arange(len(c), device=device)[:, None, None]
-    return rows, ys, xs
+    return (ys * width + xs).flatten(1)
 
 
 def take_crops(images: torch.Tensor, corners: torch.Tensor, part: int, size: int) -> torch.Tensor:
     """``[B, C, size, size]`` crops of ``images`` ``[B, C, H, W]`` at ``corners[:, part]``
-    (one gather for the whole batch)."""
-    rows, ys, xs = _crop_index(corners, part, size, images.device)
-    return images[rows, :, ys, xs].permute(0, 3, 1, 2)  # indexed [B, S, S, C]
+    (one gather for the whole batch; fixed shapes, so it converts to an inference runtime)."""
+    b, ch, _, w = images.shape
+    index = _crop_source(corners.to(images.device), part, size, w)
+    flat = images.flatten(2).gather(2, index[:, None, :].expand(b, ch, -1))
+    return flat.view(b, ch, size, size)
 
 
 def paste_crops(
@@ -148,15 +150,23 @@ def paste_crops(
     present: torch.Tensor,
 ) -> torch.Tensor:
     """``images`` with each present crop written back at its corner (differentiable: the
-    gradient reaches the crop inside its square and the image outside it)."""
-    keep = present[:, part].to(torch.bool).cpu()
-    if not bool(keep.any()):
-        return images
-    rows, ys, xs = _crop_index(corners[keep], part, crops.shape[-1], images.device)
-    picked = keep.nonzero().flatten().to(images.device)
-    out = images.clone()
-    out[picked[rows], :, ys, xs] = crops[picked].permute(0, 2, 3, 1)
-    return out
+    gradient reaches the crop inside its square and the image outside it).
+
+    Every pixel looks up the crop pixel it would be and keeps it inside the square of a
+    present part: shapes do not depend on the data, so the paste converts to an inference
+    runtime, and the values are the crop's own (the same frames as writing it in place)."""
+    b, ch, h, w = images.shape
+    size = crops.shape[-1]
+    c = corners[:, part].to(device=images.device, dtype=torch.long)
+    dy = torch.arange(h, device=images.device)[None, :] - c[:, 1:2]  # [B, H]
+    dx = torch.arange(w, device=images.device)[None, :] - c[:, 0:1]  # [B, W]
+    inside_y, inside_x = (dy >= 0) & (dy < size), (dx >= 0) & (dx < size)
+    keep = present[:, part].to(device=images.device, dtype=torch.bool)[:, None, None]
+    inside = inside_y[:, :, None] & inside_x[:, None, :] & keep  # [B, H, W]
+    index = dy.clamp(0, size - 1)[:, :, None] * size + dx.clamp(0, size - 1)[:, None, :]
+    index = index.flatten(1)[:, None, :].expand(b, ch, -1)
+    placed = crops.flatten(2).gather(2, index).view(b, ch, h, w)
+    return torch.where(inside[:, None], placed, images)
 
 
 def crop_pairs(

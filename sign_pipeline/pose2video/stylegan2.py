@@ -37,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sign_pipeline import runtime
 from sign_pipeline.modeling import CheckpointError, SignModelConfig, SignPreTrainedModel
 from sign_pipeline.pose2video import gan
 from sign_pipeline.pose2video.base import Pose2Video
@@ -267,7 +268,7 @@ class StyleGAN2Model(SignPreTrainedModel):
     def synthesis(self, sticks: torch.Tensor, w: torch.Tensor, noise_mode: str) -> torch.Tensor:
         """The whole frame before the crop refiners, ``[B, 3, H, W]`` in -1..1."""
         feats = self.pose_features(sticks)
-        x = self.const.expand(len(w), -1, -1, -1)
+        x = self.const.expand(w.shape[0], -1, -1, -1)
         rgb = None
         for i, (block, pose) in enumerate(zip(self.blocks, feats, strict=True)):
             if i:
@@ -292,7 +293,7 @@ class StyleGAN2Model(SignPreTrainedModel):
         w = self.style(pose, onehot)
         out = self.synthesis(sticks, w, noise_mode)
         for j, size in enumerate(self.config.crop_sizes):
-            if not bool(present[:, j].any()):
+            if not torch.jit.is_tracing() and not bool(present[:, j].any()):
                 continue
             refiner = self.face if j == 0 else self.hand
             fixed = refiner(gan.take_crops(sticks, corners, j, size),
@@ -470,9 +471,13 @@ class StyleGAN2(Pose2Video):
     #: Frames per forward pass. One keeps every frame bit-identical however a clip is cut
     #: into pieces (batched CPU convolutions differ in the last bits), for a few % of speed.
     batch = 1
+    #: Precision under the inference runtime where the CPU has bf16 natively (measured: see
+    #: docs/benchmarks.md; frames PSNR >= 40 dB against f32).
+    runtime_precision = "bf16"
 
     def __init__(self, model: StyleGAN2Model) -> None:
         self.model = model.eval()
+        self.runner = runtime.Runner(self.model, "stylegan2", self.runtime_precision)
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None) -> StyleGAN2:
@@ -492,6 +497,10 @@ class StyleGAN2(Pose2Video):
 
     def about(self) -> dict:
         return gan.about(self.model.config)
+
+    def runtime(self) -> str:
+        """What draws the frames: "openvino bf16", "openvino f32" or "eager"."""
+        return self.runner.runtime
 
     def render(self, keypoints: np.ndarray, mask: np.ndarray, signer: int = 1) -> np.ndarray:
         return np.concatenate(list(self.render_chunks(keypoints, mask, signer, len(keypoints))))
@@ -514,8 +523,8 @@ class StyleGAN2(Pose2Video):
             want = sorted({int(i) for i in source[a : a + chunk]} - set(drawn))
             for b in range(0, len(want), self.batch):
                 rows = want[b : b + self.batch]
-                for i, frame in zip(rows, draw_frames(self.model, keypoints[rows], m[rows],
-                                                      signer), strict=True):  # fmt: skip
+                frames = draw_frames(self.model, keypoints[rows], m[rows], signer, self.runner)
+                for i, frame in zip(rows, frames, strict=True):
                     drawn[i] = frame
             yield np.stack([drawn[int(i)] for i in source[a : a + chunk]])
             keep = int(source[min(a + chunk, len(m)) - 1])
@@ -523,10 +532,15 @@ class StyleGAN2(Pose2Video):
 
 
 def draw_frames(
-    model: StyleGAN2Model, keypoints: np.ndarray, mask: np.ndarray, signer: int
+    model: StyleGAN2Model,
+    keypoints: np.ndarray,
+    mask: np.ndarray,
+    signer: int,
+    runner: runtime.Runner | None = None,
 ) -> np.ndarray:
     """Frames uint8 ``[T, size, size, 3]`` for normalised keypoints ``[T, 127, 2]`` (each
-    frame on its own, fixed noise) of a signer in the model's placements."""
+    frame on its own, fixed noise) of a signer in the model's placements; through
+    ``runner`` (the inference runtime) when given, else eager PyTorch."""
     c = model.config
     m = np.asarray(mask, bool)
     px = gan.place(keypoints, c.placements[str(signer)])
@@ -536,9 +550,11 @@ def draw_frames(
     kp = torch.from_numpy(np.asarray(keypoints, np.float32)).to(model.device)
     pose = pose_vector(kp, torch.from_numpy(m).to(model.device))
     onehot = model.signer_onehot([signer] * len(px))
+    inputs = (sticks, pose, onehot, torch.from_numpy(corners), torch.from_numpy(present))
+    if runner is not None:
+        return gan.to_frames(runner(*inputs))
     with torch.inference_mode():
-        out = model(sticks, pose, onehot, torch.from_numpy(corners), torch.from_numpy(present))
-    return gan.to_frames(out)
+        return gan.to_frames(model(*inputs))
 
 
 __all__ = [
