@@ -11,9 +11,16 @@ mp4s, the ``.pose``, the OpenPose zip and the gloss JSON. Each run does what the
 as soon as the keypoints exist it encodes the skeleton alone as a quick preview ("preview
 ms"; "skeleton shown s" is when it can play). "first frame s" is when the first frame of
 the signer video can be shown (wall clock from the request): for a backend slower than real
-time (EDN) the page shows what is drawn so far, re-encoded each time it has doubled (pieces
-of ``ui.serving.STREAM_CHUNK`` frames), so it is when the first piece plays ("stream ms": those
-encodes); for the others it is when the whole video is ready.
+time the page shows what is drawn so far, re-encoded each time it has doubled (pieces of
+``ui.serving.STREAM_CHUNK`` frames), so it is when the first piece plays ("stream ms": those
+encodes; "restarts": how many times the growing clip replaced itself in the player); for the
+others it is when the whole video is ready. As the page does, the GAN signers are timed once
+after loading (``SignPipeline.prepare_renderers``): one that keeps up with real time is drawn
+whole, never streamed.
+
+``--compare`` times the compare view instead: every installed pair on the first example
+sentence (as the page's "Compare" button with every pair ticked), each pair's seconds and
+the total, medians over the repeats.
 
 ``--api URL`` measures the same sentences through a running server's ``translate``
 endpoint with gradio_client (one warm-up call not counted): wall time per answer, the
@@ -61,6 +68,7 @@ def page_run(pipe: SignPipeline, text: str, signer, out_dir: Path, files: str) -
                 render.write_mp4(frames, out_dir / f"drawn_{done:05d}.mp4", res.fps,
                                  preset="ultrafast")  # fmt: skip
                 shown = done
+                res.restarts = getattr(res, "restarts", -1) + 1
                 first = first or time.perf_counter() - start
             res.timings["stream"] = res.timings.get("stream", 0.0) + time.perf_counter() - t0
         elif res.stage == "videos":
@@ -74,12 +82,15 @@ def in_process(args) -> None:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         pipe.run(EXAMPLES[0], signer=args.signer, out_dir=Path(tmp), files=args.files)
-    print(f"first run (loads Kiwi and backends): {time.perf_counter() - t0:.2f} s\n")
+    print(f"first run (loads Kiwi and backends): {time.perf_counter() - t0:.2f} s")
+    for name, (how, ms) in pipe.prepare_renderers().items():
+        print(f"{name}: {how}, {ms:.1f} ms a frame (keeps up with 30 fps: {ms <= 1000 / 30})")
+    print()
     stages = STAGES if args.files == "all" else STAGES[:-1]
     header = (
         ["sentence", "frames", "clip s"]
         + [f"{s} ms" for s in stages]
-        + ["total ms", "skeleton shown s", "first frame s", "ready/clip"]
+        + ["total ms", "skeleton shown s", "first frame s", "restarts", "ready/clip"]
     )
     print(f"{args.text2pose} + {args.pose2video}, --files {args.files}\n")
     print("| " + " | ".join(header) + " |")
@@ -101,8 +112,9 @@ def in_process(args) -> None:
         skeletons.append(med["gloss"] + med["text2pose"] + med["skeleton"] + med["preview"])
         cells = [text[:18], str(runs[0].n_frames), f"{clip:.2f}"]
         cells += [f"{med[s] * 1000:.0f}" for s in stages]
+        restarts = max(max(getattr(r, "restarts", 0), 0) for r in runs)
         cells += [f"{total * 1000:.0f}", f"{skeletons[-1]:.2f}", f"{first_frame:.2f}",
-                  f"{total / clip:.2f}"]  # fmt: skip
+                  str(restarts), f"{total / clip:.2f}"]  # fmt: skip
         print("| " + " | ".join(cells) + " |")
     print()
     print(
@@ -113,6 +125,35 @@ def in_process(args) -> None:
         f"{statistics.median(skeletons) * 1000:.0f} ms, worst {max(skeletons) * 1000:.0f} ms; "
         f"first signer frame: median {statistics.median(firsts):.2f} s, worst {max(firsts):.2f} s"
     )
+
+
+def compare_view(args) -> None:
+    from sign_pipeline import compare as cmp
+
+    pipe = SignPipeline(args.text2pose, args.pose2video)
+    pipe.warm_up()
+    for name, (how, ms) in pipe.prepare_renderers().items():
+        print(f"{name}: {how}, {ms:.1f} ms a frame")
+    pairs = cmp.installed_pairs(pipe.checkpoints)
+    with tempfile.TemporaryDirectory() as tmp:
+        list(cmp.compare(pipe, "지하철", pairs[:1], out_dir=Path(tmp)))  # loads the recogniser
+    per_pair: dict[str, list[float]] = {cmp.pair_label(*p): [] for p in pairs}
+    totals = []
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = last = time.perf_counter()
+            for r in cmp.compare(pipe, EXAMPLES[0], pairs, out_dir=Path(tmp)):
+                now = time.perf_counter()
+                if r.kind == "pair":
+                    per_pair[r.label].append(now - last)
+                last = now
+            totals.append(time.perf_counter() - start)
+    print(f"\ncompare view, {len(pairs)} pairs, {EXAMPLES[0]}\n")
+    print("| pair | seconds (median) |")
+    print("|---|---|")
+    for label, times in per_pair.items():
+        print(f"| {label} | {statistics.median(times):.1f} |")
+    print(f"| **all {len(pairs)} pairs** | **{statistics.median(totals):.1f}** |")
 
 
 def through_api(args) -> None:
@@ -150,8 +191,11 @@ def main() -> None:
     ap.add_argument("--signer", type=int, default=1)
     ap.add_argument("--files", choices=("video", "all"), default="video")
     ap.add_argument("--api", default=None, help="URL of a running app: measure its translate")
+    ap.add_argument("--compare", action="store_true", help="time the compare view instead")
     args = ap.parse_args()
-    if args.api:
+    if args.compare:
+        compare_view(args)
+    elif args.api:
         through_api(args)
     else:
         in_process(args)

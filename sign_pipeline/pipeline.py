@@ -140,6 +140,23 @@ class SignPipeline:
         self.backend("text2pose", self.default_text2pose)
         self.backend("pose2video", self.default_pose2video)
 
+    def prepare_renderers(self, text: str = "지하철 가방") -> dict[str, tuple[str, float]]:
+        """Load every installed pose-to-video backend that may be slower than real time
+        (the GANs), let it convert for the inference runtime, and measure its speed here on
+        ``text`` (its first 24 frames): what decides whether the page streams it.
+        Returns name -> (runtime, ms a frame)."""
+        t2p = self.backend("text2pose", self.default_text2pose)
+        out = {}
+        for name in registry.available("pose2video", self.checkpoints):
+            if not registry.backend_class("pose2video", name).streams:
+                continue
+            p2v = self.backend("pose2video", name)
+            signer = signer_ids.supported(t2p.signers(), p2v.signers())[0]
+            pose = t2p.sign(GlossInput.from_gloss_result(text_to_gloss(text)), signer)
+            ms = p2v.measure_speed(pose.keypoints[:24], pose.mask[:24], signer)
+            out[name] = (p2v.runtime(), ms)
+        return out
+
     def signers(
         self, text2pose: str | None = None, pose2video: str | None = None
     ) -> list[tuple[int, str]]:
@@ -182,8 +199,9 @@ class SignPipeline:
     ) -> Iterator[SignResult]:
         """Run the pipeline, yielding the growing result after each stage.
 
-        ``stream`` > 0 with a backend slower than real time (:attr:`Pose2Video.streams`):
-        the signer is drawn ``stream`` frames at a time, each piece yielded as a
+        ``stream`` > 0 with a backend slower than real time (:attr:`Pose2Video.streams` and
+        not :meth:`Pose2Video.keeps_up` as measured by :meth:`prepare_renderers`): the
+        signer is drawn ``stream`` frames at a time, each piece yielded as a
         "pose2video_chunk" stage (``res.chunk``, ``res.chunk_start``) before the
         "pose2video" stage with the whole clip.
 
@@ -249,7 +267,7 @@ class SignPipeline:
         # text in taught-only mode) so the two line up
         captions = signer_captions(res.pose, signer_ids.label(signer, p2v.describe_signer(signer)))
         try:
-            if stream > 0 and p2v.streams:
+            if stream > 0 and p2v.streams and not p2v.keeps_up(res.fps):
                 pieces, drawing = [], 0.0  # the time spent drawing, not waiting on the consumer
                 for piece in p2v.draw_chunks(res.pose.keypoints, res.pose.mask, signer, stream):
                     res.chunk_start = start = sum(len(p) for p in pieces)
@@ -267,6 +285,8 @@ class SignPipeline:
             else:
                 frames = p2v.draw(res.pose.keypoints, res.pose.mask, signer=signer)
                 res.signer_frames = render.add_captions(frames, captions)
+            if p2v.streams:  # the rate that decides whether the next clip streams
+                p2v.note_speed((time.perf_counter() - t0) / max(1, res.n_frames) * 1000)
         except ValueError as exc:
             raise PipelineError(str(exc)) from None
         res.timings["pose2video"] = time.perf_counter() - t0

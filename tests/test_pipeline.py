@@ -171,6 +171,34 @@ def test_questions_get_the_question_face(pipe):
     assert np.array_equal(plain.keypoints[:, :15], res.pose.keypoints[:, :15])
 
 
+def test_a_backend_that_keeps_up_is_drawn_whole_and_a_slower_one_streams(pipe, monkeypatch):
+    text = "화장실이 어디예요?"
+    p2v = pipe.backend("pose2video", "avatar")
+    monkeypatch.setattr(p2v, "streams", True)  # a backend that may be slower than real time
+
+    def pieces() -> int:
+        return [r.stage for r in pipe.stages(text, signer=1, stream=10)].count("pose2video_chunk")
+
+    assert p2v.ms_per_frame is None and not p2v.keeps_up(30) and pieces() > 0  # not measured
+    monkeypatch.setattr(p2v, "ms_per_frame", 1000 / 30 + 0.5)  # just slower than 30 fps
+    assert not p2v.keeps_up(30) and pieces() > 0
+    res = pipe.run(text, signer=1)
+    ms = p2v.measure_speed(res.pose.keypoints[:20], res.pose.mask[:20], signer=1)
+    assert ms == p2v.ms_per_frame and 0 < ms < 1000 / 30  # the avatar: a few ms a frame
+    assert p2v.keeps_up(30) and not p2v.keeps_up(1000 / ms * 2) and pieces() == 0
+
+
+def test_the_gan_signers_are_converted_and_timed_before_the_first_request(pipe):
+    speeds = pipe.prepare_renderers()
+    streaming = [n for n in registry.available("pose2video", pipe.checkpoints)
+                 if registry.backend_class("pose2video", n).streams]  # fmt: skip
+    assert sorted(speeds) == sorted(streaming) and streaming
+    for name, (how, ms) in speeds.items():
+        backend = pipe.backend("pose2video", name)
+        assert how == backend.runtime() and ms == backend.ms_per_frame and 1 < ms < 2000
+        assert backend.keeps_up(30) == (ms <= 1000 / 30)
+
+
 def test_a_slow_backend_is_streamed_in_pieces_that_make_the_whole(pipe, monkeypatch):
     text = "지하철 환풍구에 가방이 빠졌어요!"
     whole = pipe.run(text, signer=1)

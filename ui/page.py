@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import inspect
+import threading
 import time
 import typing
 from collections.abc import Callable
@@ -70,8 +71,30 @@ def start(pipe: SignPipeline, data: str | Path | None = None, cache: int = KEEP_
                   f"({len(references.by_sentence)} sentences)", flush=True)  # fmt: skip
         except (OSError, ValueError) as exc:
             print(f"  no reference clips ({exc}): the DTW column shows n/a", flush=True)
+    # after the workers have started, so the timing is not taken while they load
+    threading.Thread(target=prepare_renderers, args=(pipe,), daemon=True).start()
     return PageHandlers(pipe, cache=cache, workers=workers, references=references,
                         evaluation=cmp.load_evaluation())  # fmt: skip
+
+
+def prepare_renderers(pipe: SignPipeline) -> None:
+    """In the background after start: the GAN signers loaded, converted for the inference
+    runtime and timed here (real time or faster: the page plays each clip whole, without
+    restarts; slower: it streams what is drawn), saying so. Every clip drawn later updates
+    the timing (the median of the last five)."""
+    t0 = time.perf_counter()
+    try:
+        speeds = pipe.prepare_renderers()
+    except Exception as exc:  # noqa: BLE001 - the page works without it (streams the GANs)
+        print(f"  could not time the GAN signers ({type(exc).__name__}: {exc}); they stream",
+              flush=True)  # fmt: skip
+        return
+    for name, (how, ms) in speeds.items():
+        plays = "keeps up: plays whole" if ms <= 1000 / 30 else "slower than real time: streams"
+        print(f"  {registry.label('pose2video', name)}: {how}, {ms:.1f} ms a frame ({plays})",
+              flush=True)  # fmt: skip
+    if speeds:
+        print(f"  signers ready in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def bind(handler: Callable, names: typing.Sequence[str], components: Components):

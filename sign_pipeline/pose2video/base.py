@@ -8,6 +8,7 @@ checks the input and calls the backend's :meth:`Pose2Video.render`.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,8 +35,11 @@ class Pose2Video(ABC):
     description: ClassVar[str] = ""
     #: Checkpoint folder under the checkpoints root: "" = the backend's name, None = none.
     checkpoint: ClassVar[str | None] = ""
-    #: Slower than real time on a CPU: the app streams its video as it is drawn.
+    #: May be slower than real time on a CPU (a network draws each frame): the app measures
+    #: it (:meth:`measure_speed`) and streams its video as it is drawn unless it keeps up.
     streams: ClassVar[bool] = False
+    #: Milliseconds a frame measured on this machine by :meth:`measure_speed` (None: not yet).
+    ms_per_frame: float | None = None
 
     @classmethod
     @abstractmethod
@@ -61,6 +65,33 @@ class Pose2Video(ABC):
         """What draws the frames: "openvino f32"/"openvino bf16" (the inference runtime),
         "eager" (PyTorch), or "drawn" (no network: this base class's answer)."""
         return "drawn"
+
+    def measure_speed(
+        self, keypoints: np.ndarray, mask: np.ndarray | None, signer: int = 1, repeats: int = 3
+    ) -> float:
+        """Milliseconds a frame drawing ``keypoints`` (median of ``repeats`` after one draw
+        that loads and converts what it needs), kept in :attr:`ms_per_frame`."""
+        self.draw(keypoints[:2], None if mask is None else mask[:2], signer)
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            self.draw(keypoints, mask, signer)
+            self.note_speed((time.perf_counter() - t0) / len(keypoints) * 1000)
+        return self.ms_per_frame
+
+    def note_speed(self, ms: float) -> None:
+        """Record a measured ms/frame (a clip just drawn): :attr:`ms_per_frame` is the median
+        of the last five, so one draw on a busy moment does not decide alone."""
+        recent = self.__dict__.setdefault("_recent_speeds", [])
+        recent.append(float(ms))
+        del recent[:-5]
+        self.ms_per_frame = float(np.median(recent))
+
+    def keeps_up(self, fps: float) -> bool:
+        """Whether frames come at least ``fps`` a second here: always for a backend that
+        does not stream, else as measured (:meth:`measure_speed`; not measured: no)."""
+        if not self.streams:
+            return True
+        return self.ms_per_frame is not None and self.ms_per_frame <= 1000.0 / fps
 
     def draw(self, keypoints: np.ndarray, mask: np.ndarray | None, signer: int = 1) -> np.ndarray:
         """Check the input and render it.
