@@ -143,7 +143,7 @@ class SignPipeline:
     def prepare_renderers(self, text: str = "지하철 가방") -> dict[str, tuple[str, float]]:
         """Load every installed pose-to-video backend that may be slower than real time
         (the GANs), let it convert for the inference runtime, and measure its speed here on
-        ``text`` (its first 24 frames): what decides whether the page streams it.
+        ``text`` (its first 24 frames): what decides when the page's first piece can play.
         Returns name -> (runtime, ms a frame)."""
         t2p = self.backend("text2pose", self.default_text2pose)
         out = {}
@@ -199,11 +199,12 @@ class SignPipeline:
     ) -> Iterator[SignResult]:
         """Run the pipeline, yielding the growing result after each stage.
 
-        ``stream`` > 0 with a backend slower than real time (:attr:`Pose2Video.streams` and
-        not :meth:`Pose2Video.keeps_up` as measured by :meth:`prepare_renderers`): the
-        signer is drawn ``stream`` frames at a time, each piece yielded as a
-        "pose2video_chunk" stage (``res.chunk``, ``res.chunk_start``) before the
-        "pose2video" stage with the whole clip.
+        ``stream`` > 0 with a backend that may be slower than real time
+        (:attr:`Pose2Video.streams`): the signer is drawn ``stream`` frames at a time, each
+        piece yielded as a "pose2video_chunk" stage (``res.chunk``, ``res.chunk_start``)
+        before the "pose2video" stage with the whole clip. The backend's speed is noted
+        after each clip (:meth:`Pose2Video.note_speed`; :meth:`prepare_renderers` times it
+        first): the page decides from it when the first piece can play.
 
         ``signer`` None is the first signer both backends know. With ``out_dir``, ``files``
         "all" writes the skeleton and signer mp4s ("videos" stage) then every download
@@ -267,7 +268,7 @@ class SignPipeline:
         # text in taught-only mode) so the two line up
         captions = signer_captions(res.pose, signer_ids.label(signer, p2v.describe_signer(signer)))
         try:
-            if stream > 0 and p2v.streams and not p2v.keeps_up(res.fps):
+            if stream > 0 and p2v.streams:
                 pieces, drawing = [], 0.0  # the time spent drawing, not waiting on the consumer
                 for piece in p2v.draw_chunks(res.pose.keypoints, res.pose.mask, signer, stream):
                     res.chunk_start = start = sum(len(p) for p in pieces)

@@ -318,6 +318,12 @@ def test_a_slower_than_real_time_backend_plays_while_it_draws(server, browser):
         timeout=30_000,
     )
     page.screenshot(path=str(SHOTS / "08_edn_done.png"), full_page=True)
+    # each piece, and then the whole clip, went on from where the player was: no restart
+    played_on = page.evaluate("() => window.kslPlayedOn || []")
+    assert played_on, "no piece went on from the one before"
+    last_src, at = played_on[-1]
+    assert "drawn_" not in last_src and at > 0, played_on
+    assert all(a > 0 for _, a in played_on)
     page.close()
 
 

@@ -12,6 +12,7 @@ from sign_pipeline import registry
 from sign_pipeline.pipeline import SignPipeline
 from ui import page, tab_sign
 from ui.handlers import PageHandlers, signer_number
+from ui.serving import STREAM_CHUNK, first_piece
 
 SENTENCE = "지하철 환풍구에 가방이 빠졌어요!"
 GLOSSES = "지하철 환풍구 가방 빠지다"
@@ -113,6 +114,40 @@ def test_a_streamed_run_after_a_transformer_run_shows_no_old_attention(handlers)
     assert all(not _visible(u["attention"]) for u in pieces)
     shown = _shown(streamed[1:], after_first)
     assert shown["status"].startswith("Done") and not _visible(shown["attention"])
+
+
+@pytest.mark.parametrize("ms", [20.0, 73.0])
+def test_the_first_piece_plays_when_the_rest_will_be_drawn_in_time(handlers, monkeypatch, ms):
+    """A GAN signer that keeps up shows its first piece at once; a slower one once enough
+    is drawn that the player never waits (by its measured speed); then each piece grows."""
+    if "edn" not in registry.available("pose2video", handlers.pipe.checkpoints):
+        pytest.skip("no EDN checkpoint")
+    edn = handlers.pipe.backend("pose2video", "edn")
+    monkeypatch.setattr(edn, "ms_per_frame", ms)
+    updates = list(handlers.run_page("화장실이 어디예요?", _signer_label(handlers), "lexicon",
+                                     "EDN", 1.0))  # fmt: skip
+    videos = [str(u["video"]) for u in updates if u.get("video")]
+    assert videos[0].endswith("skeleton.mp4") and _shown(updates)["status"].startswith("Done")
+    shown = [int(v.rsplit("drawn_", 1)[1][:5]) for v in videos if "drawn_" in v]
+    n = int(_shown(updates)["status"].split("(")[1].split()[0])  # "(87 frames, ..."
+    start = first_piece(n, ms, 30.0)  # pieces come STREAM_CHUNK frames at a time
+    assert shown and shown[0] == -(-start // STREAM_CHUNK) * STREAM_CHUNK
+    assert (shown[0] == STREAM_CHUNK) == (ms < 1000 / 30)
+    assert all(b >= 2 * a for a, b in zip(shown, shown[1:], strict=False))
+    assert not videos[-1].rsplit("/", 1)[-1].startswith("drawn_")  # the whole clip last
+    assert edn.ms_per_frame != ms  # this clip was timed: the median of the last five
+
+
+@pytest.mark.parametrize("ms", [10.0, 33.0, 34.0, 45.0, 73.0, 150.0])
+@pytest.mark.parametrize("n", [20, 87, 201, 600])
+def test_a_player_starting_at_the_first_piece_never_waits(ms, n):
+    """Drawing goes on at ``ms`` a frame after the first piece is shown; the player plays
+    30 frames a second from then: it never reaches a frame not yet drawn."""
+    start = first_piece(n, ms, 30.0)
+    assert STREAM_CHUNK <= start <= n or start == n
+    drawn_at = [(f - start) * ms / 1000 for f in range(start, n + 1)]  # seconds after showing
+    played_at = [f / 30.0 for f in range(start, n + 1)]
+    assert all(d <= p + 1e-9 for d, p in zip(drawn_at, played_at, strict=True))
 
 
 def test_switching_the_signer_without_a_sentence_changes_nothing(handlers):

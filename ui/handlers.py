@@ -29,6 +29,7 @@ from ui.serving import (
     STREAM_CHUNK,
     WORK,
     AnswerCache,
+    first_piece,
     new_run_dir,
     one_slot_per_step,
     release_memory,
@@ -89,6 +90,7 @@ class _PageRun:
     started: float = field(default_factory=time.perf_counter)
     drawn: list = field(default_factory=list)
     shown_frames: int = 0
+    first_piece: int = 0
     attention: object = field(default_factory=hidden)
 
 
@@ -183,11 +185,16 @@ class PageHandlers(TeachHandlers):
                "attention": run.attention}  # fmt: skip
 
     def _on_pose2video_chunk(self, res, run: _PageRun) -> Iterator[Updates]:
-        """A slow backend: what is drawn so far plays at once, in the same player; it grows
-        each time it has doubled (a handful of quick re-encodes)."""
+        """A GAN signer: what is drawn so far plays in the same player, from the first piece
+        when the renderer keeps up (else once enough is drawn that it never waits, by the
+        measured speed), growing each time it has doubled; the page's script plays each
+        piece on from where the last one was (page.js), so nothing restarts."""
+        if not res.chunk_start:
+            speed = self.pipe.backend("pose2video", res.pose2video).ms_per_frame
+            run.first_piece = first_piece(res.n_frames, speed, res.fps)
         run.drawn.append(res.chunk)
         done = res.chunk_start + len(res.chunk)
-        if done >= 2 * run.shown_frames and done < res.n_frames:
+        if done >= max(2 * run.shown_frames, run.first_piece) and done < res.n_frames:
             frames = render.side_by_side(res.skeleton_frames[:done], np.concatenate(run.drawn))
             path = render.write_mp4(frames, run.out_dir / f"drawn_{done:05d}.mp4", res.fps,
                                     preset="ultrafast")  # fmt: skip

@@ -24,7 +24,7 @@ from sign_pipeline import registry
 from sign_pipeline.pipeline import SignPipeline
 from ui import tab_animate, tab_compare, tab_sign, tab_teach
 from ui.handlers import PageHandlers
-from ui.serving import CONCURRENCY, DELETE_CACHE, KEEP_RUNS, OUT_ROOT
+from ui.serving import CONCURRENCY, DELETE_CACHE, KEEP_RUNS, OUT_ROOT, first_piece
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -79,9 +79,9 @@ def start(pipe: SignPipeline, data: str | Path | None = None, cache: int = KEEP_
 
 def prepare_renderers(pipe: SignPipeline) -> None:
     """In the background after start: the GAN signers loaded, converted for the inference
-    runtime and timed here (real time or faster: the page plays each clip whole, without
-    restarts; slower: it streams what is drawn), saying so. Every clip drawn later updates
-    the timing (the median of the last five)."""
+    runtime and timed here (real time or faster: the first piece drawn plays at once; slower:
+    once enough is drawn that the player never waits), saying so. Every clip drawn later
+    updates the timing (the median of the last five)."""
     t0 = time.perf_counter()
     try:
         speeds = pipe.prepare_renderers()
@@ -90,7 +90,9 @@ def prepare_renderers(pipe: SignPipeline) -> None:
               flush=True)  # fmt: skip
         return
     for name, (how, ms) in speeds.items():
-        plays = "keeps up: plays whole" if ms <= 1000 / 30 else "slower than real time: streams"
+        share = first_piece(1000, ms, 30.0) / 10
+        plays = ("keeps up: plays from the first piece drawn" if ms <= 1000 / 30 else
+                 f"slower than real time: plays once {share:.0f}% of a clip is drawn")  # fmt: skip
         print(f"  {registry.label('pose2video', name)}: {how}, {ms:.1f} ms a frame ({plays})",
               flush=True)  # fmt: skip
     if speeds:

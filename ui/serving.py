@@ -4,6 +4,7 @@ handing memory back. Nothing here knows the page's layout or imports gradio."""
 from __future__ import annotations
 
 import ctypes
+import math
 import shutil
 import tempfile
 import threading
@@ -34,6 +35,19 @@ HEAVY = threading.BoundedSemaphore(1)
 CONCURRENCY = 8
 #: Frames per streamed piece for a backend slower than real time (half a second at 30 fps).
 STREAM_CHUNK = 15
+#: Spare time for encoding the pieces when deciding how much to draw ahead (10%).
+ENCODE_SPARE = 1.1
+
+
+def first_piece(n_frames: int, ms_per_frame: float | None, fps: float,
+                chunk: int = STREAM_CHUNK) -> int:  # fmt: skip
+    """Frames drawn before the page shows the first piece of a streamed signer: one piece
+    when the renderer keeps up with the clip's frame rate (or has not been timed yet); else
+    enough that the rest is drawn before the player gets there, so it never waits."""
+    if not ms_per_frame or ms_per_frame <= 0:
+        return min(chunk, n_frames)
+    ahead = 1.0 - 1000.0 / (fps * ms_per_frame)  # the share of the clip to draw first
+    return min(n_frames, max(chunk, math.ceil(ENCODE_SPARE * ahead * n_frames)))
 
 
 def new_run_dir(root: Path | None = None) -> Path:

@@ -1,6 +1,34 @@
 // Page script: the gloss being signed under the video and the playing chip highlighted;
-// the compare grid's videos start (and restart) together.
+// a signer drawn in pieces plays on from where it was when the next piece (or the whole
+// clip) replaces it, instead of restarting; the compare grid's videos start (and restart)
+// together.
 (() => {
+  // The player shows "drawn_NNNNN.mp4" pieces of a signer being drawn, each the one before
+  // and more; it waits at the end of a piece (no loop) and goes on from the same moment in
+  // the next one. The skeleton preview and finished clips are not pieces: they loop.
+  const follow = {src: '', time: 0, piece: false};
+  const isPiece = src => /drawn_\d+\.mp4/.test(src);
+  function followPieces() {
+    const v = document.querySelector('#sign_video video');
+    if (!v) return;
+    const src = v.currentSrc || v.getAttribute('src') || '';
+    if (!src) return;
+    if (src === follow.src) {
+      follow.time = v.currentTime;
+      return;
+    }
+    const fromPiece = follow.piece, at = follow.time;
+    follow.src = src; follow.piece = isPiece(src); follow.time = 0;
+    v.loop = !follow.piece;
+    if (!fromPiece || at <= 0) return;
+    const goOn = () => {
+      v.currentTime = Math.min(at, Math.max(0, v.duration - 0.05));
+      follow.time = v.currentTime;
+      (window.kslPlayedOn = window.kslPlayedOn || []).push([src, at]);  // read by the tests
+      v.play().catch(() => {});
+    };
+    if (v.readyState >= 1) goOn(); else v.addEventListener('loadedmetadata', goOn, {once: true});
+  }
   function nowSigning() {
     const v = document.querySelector('#sign_video video');
     const box = document.querySelector('#now-signing');
@@ -53,6 +81,9 @@
       toResult();
     }
   });
-  function tick() { try { nowSigning(); compareGrid(); } catch (e) {} requestAnimationFrame(tick); }
+  function tick() {
+    try { followPieces(); nowSigning(); compareGrid(); } catch (e) {}
+    requestAnimationFrame(tick);
+  }
   requestAnimationFrame(tick);
 })();
