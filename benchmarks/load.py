@@ -8,7 +8,7 @@ Starts ``app.py`` on 127.0.0.1 (a free port, its own temporary folder) unless ``
 given, times requests of one user alone (median of 3 after a warm-up), then runs ``--users`` gradio_client users at once, each
 sending ``--requests`` ``translate`` calls (default backends, the page's example sentences
 in turn). Prints successes, p50/p95 latency and p95 / single-request, the server's memory
-(RSS, with its signing worker processes) after the first request and after ``--memory-after`` requests in all (more rounds of
+(RSS and PSS, with its signing worker processes) after the first request and after ``--memory-after`` requests in all (more rounds of
 the same users are sent until then; 0 skips it), and the size of the server's temporary
 files. Every request has a timeout and the whole run a deadline.
 """
@@ -98,18 +98,32 @@ def _children(pid: int) -> list[int]:
 
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants (the signing workers, ffmpeg)
-    (Linux /proc), MB."""
+    (Linux /proc), MB: pages the processes share (torch's libraries) count once per process."""
+    return _tree_mb(pid, "status", "VmRSS:")
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of a process and its descendants, MB: each shared page divided
+    among the processes that map it, so the sum is what they hold together."""
+    return _tree_mb(pid, "smaps_rollup", "Pss:")
+
+
+def _tree_mb(pid: int, table: str, field: str) -> float:
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/{table}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1]) / 1024
         except OSError:  # it ended meanwhile
             continue
         todo += _children(p)
     return total if total else float("nan")
+
+
+def _memory(pid: int) -> str:
+    return f"RSS {rss_mb(pid):.0f} MB, PSS {pss_mb(pid):.0f} MB"
 
 
 def folder_mb(path: Path) -> tuple[int, float]:
@@ -189,7 +203,7 @@ def main() -> int:
             base = statistics.median(single.latencies[1:])
             mem_first = rss_mb(proc.pid) if proc else float("nan")
             print(f"single request (median of 3, one user): {base:.2f} s; server memory: "
-                  f"{mem_first:.0f} MB")  # fmt: skip
+                  f"{_memory(proc.pid) if proc else 'n/a'}")  # fmt: skip
             t0 = time.perf_counter()
             load = run_load(url, args.users, args.requests, args.timeout, deadline)
             wall = time.perf_counter() - t0
@@ -200,6 +214,9 @@ def main() -> int:
                 f"{load.percentile(95):.2f} s = {load.percentile(95) / base:.1f}x the single "
                 f"request; max {max(load.latencies, default=float('nan')):.2f} s"
             )
+            cores = os.cpu_count() or 1
+            print(f"throughput {served / wall:.2f} requests/s = "
+                  f"{served / wall / (cores / base):.2f}x of {cores} cores / single request")  # fmt: skip
             for err in sorted(set(load.errors))[:5]:
                 print(f"  error: {err}")
             total = single.sent + load.sent
@@ -212,8 +229,8 @@ def main() -> int:
                 total += batch.sent
             if args.memory_after and proc:
                 print(
-                    f"server memory after {total} requests: {rss_mb(proc.pid):.0f} MB "
-                    f"(+{rss_mb(proc.pid) - mem_first:.0f} MB); those rounds: "
+                    f"server memory after {total} requests: {_memory(proc.pid)} "
+                    f"(RSS +{rss_mb(proc.pid) - mem_first:.0f} MB); those rounds: "
                     f"{len(more.latencies)}/{more.sent} served"
                 )
             if proc:

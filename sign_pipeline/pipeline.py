@@ -134,9 +134,25 @@ class SignPipeline:
                 self._with_signs[key] = WithTaughtSigns(base, self.signs, bool(taught_only))
             return self._with_signs[key]
 
-    def warm_up(self) -> None:
-        """Load Kiwi and the default backends now, so the first request is not the slow one."""
-        text_to_gloss("지하철")
+    def glosses(self, text: str, text2pose: str | None = None,
+                taught_only: bool = False) -> GlossResult:  # fmt: skip
+        """The gloss stage's result for ``text`` as :meth:`stages` makes it for this
+        text-to-pose backend (its vocabulary and the taught signs)."""
+        name = registry.resolve("text2pose", text2pose or self.default_text2pose)
+        return self._glosses(text, self.text2pose(name, taught_only))
+
+    def _glosses(self, text: str, t2p) -> GlossResult:
+        try:
+            return mark_taught(text_to_gloss(text, vocabulary=t2p.known_glosses()),
+                               self.signs.glosses())  # fmt: skip
+        except ValueError as exc:  # GlossError is a ValueError
+            raise PipelineError(str(exc)) from None
+
+    def warm_up(self, gloss: bool = True) -> None:
+        """Load Kiwi (``gloss``) and the default backends now, so the first request is not
+        the slow one. A signing worker that is handed its glosses skips Kiwi (490 MB)."""
+        if gloss:
+            text_to_gloss("지하철")
         self.backend("text2pose", self.default_text2pose)
         self.backend("pose2video", self.default_pose2video)
 
@@ -196,8 +212,12 @@ class SignPipeline:
         files: str = "all",
         stream: int = 0,
         taught_only: bool = False,
+        gloss: GlossResult | None = None,
     ) -> Iterator[SignResult]:
         """Run the pipeline, yielding the growing result after each stage.
+
+        ``gloss``: the gloss stage's result for ``text`` when the caller already has it
+        (:meth:`glosses`, e.g. a server handing work to a worker that does not load Kiwi).
 
         ``stream`` > 0 with a backend that may be slower than real time
         (:attr:`Pose2Video.streams`): the signer is drawn ``stream`` frames at a time, each
@@ -234,11 +254,7 @@ class SignPipeline:
         res = SignResult(text=text, signer=signer, text2pose=t2p_name, pose2video=p2v_name)
 
         t0 = time.perf_counter()
-        try:
-            res.gloss = mark_taught(text_to_gloss(text, vocabulary=t2p.known_glosses()),
-                                    self.signs.glosses())
-        except ValueError as exc:  # GlossError is a ValueError
-            raise PipelineError(str(exc)) from None
+        res.gloss = gloss if gloss is not None else self._glosses(text, t2p)
         res.timings["gloss"] = time.perf_counter() - t0
         if not res.gloss.glosses:
             msg = res.gloss.message or "nothing in this text can be signed"

@@ -25,7 +25,8 @@ _PIPE = None  # the worker process's pipeline (set by _start)
 
 def _start(checkpoints: str | None) -> None:
     """In each new worker: one torch thread (the processes share the cores) and the
-    pipeline with its default backends loaded."""
+    pipeline with its default backends loaded; not Kiwi (the gloss stage runs in the
+    server, which has it loaded anyway, and hands the glosses over: 490 MB a worker)."""
     global _PIPE
     parent = os.getppid()
 
@@ -42,7 +43,7 @@ def _start(checkpoints: str | None) -> None:
 
     torch.set_num_threads(1)
     _PIPE = SignPipeline(checkpoints=checkpoints)
-    _PIPE.warm_up()
+    _PIPE.warm_up(gloss=False)  # the server hands each request its glosses: no Kiwi here
 
 
 def _ready() -> int:
@@ -90,8 +91,10 @@ class SigningProcesses:
         return sorted({f.result() for f in futures})
 
     def sign(self, text: str, out_dir: str | Path, **kwargs) -> tuple[Path, dict]:
-        """Sign ``text`` in a worker (``kwargs``: signer, speed, text2pose, pose2video):
-        the side-by-side mp4 written in ``out_dir`` and the result summary. A
+        """Sign ``text`` in a worker (``kwargs``: signer, speed, text2pose, pose2video,
+        taught_only, and ``gloss``: the gloss stage's result, made by the caller so workers
+        need not load Kiwi; without it the worker loads Kiwi on its first request): the
+        side-by-side mp4 written in ``out_dir`` and the result summary. A
         :class:`~sign_pipeline.pipeline.PipelineError` comes back as itself."""
         try:
             video, summary = self.pool.submit(_sign, text, str(out_dir), kwargs).result()

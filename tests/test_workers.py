@@ -36,6 +36,32 @@ def test_a_worker_signs_what_this_process_signs(workers, tmp_path):
     assert summary["frames"] == res.n_frames
 
 
+def _kiwi_and_memory() -> tuple[bool, int]:
+    """Run in a worker: whether it created Kiwi, and its resident memory in MB."""
+    from sign_pipeline.gloss import tokens
+
+    rss = next(int(line.split()[1]) // 1024 for line in open("/proc/self/status")
+               if line.startswith("VmRSS"))  # fmt: skip
+    return tokens.kiwi_load_seconds() is not None, rss
+
+
+def test_a_worker_handed_the_glosses_never_loads_kiwi(tmp_path):
+    text = "서울역까지 가려면 지하철 몇호선으로 환승 해야하나요?"
+    here = SignPipeline("lexicon", "avatar", checkpoints=registry.DEFAULT_CHECKPOINTS)
+    gloss = here.glosses(text, "lexicon")
+    fresh = SigningProcesses(registry.DEFAULT_CHECKPOINTS, processes=1)  # never given text alone
+    try:
+        _, summary = fresh.sign(text, tmp_path, signer=1, text2pose="lexicon",
+                                pose2video="avatar", speed=1.0, gloss=gloss)  # fmt: skip
+        loaded, rss = fresh.pool.submit(_kiwi_and_memory).result(timeout=60)
+    finally:
+        fresh.close()
+    assert summary["gloss"]["glosses"] == gloss.glosses == here.run(text, signer=1).gloss.glosses
+    assert summary["frames"] == here.run(text, signer=1).n_frames
+    assert not loaded, "the worker loaded Kiwi although it was handed the glosses"
+    assert rss < 900  # a worker with Kiwi was ~960 MB; without it about 500
+
+
 def test_errors_come_back_and_a_dead_worker_is_replaced(workers, tmp_path):
     with pytest.raises(PipelineError, match="signer"):
         workers.sign("지하철", tmp_path, signer=99)

@@ -262,8 +262,14 @@ class PageHandlers(TeachHandlers):
     def _sign(self, text: str, kwargs: dict) -> tuple[Path, dict]:
         """One translate answer, signed in a worker process when there are some."""
         with slots_for(kwargs["pose2video"]):
-            if self.workers is not None:
-                video, summary = self.workers.sign(text, new_run_dir(self.out_root), **kwargs)
+            if self.workers is not None:  # the glosses made here: workers do not load Kiwi
+                t0 = time.perf_counter()
+                gloss = self.pipe.glosses(text, kwargs["text2pose"], kwargs["taught_only"])
+                took = time.perf_counter() - t0
+                video, summary = self.workers.sign(text, new_run_dir(self.out_root),
+                                                   gloss=gloss, **kwargs)  # fmt: skip
+                if isinstance(summary.get("timings_s"), dict):
+                    summary["timings_s"]["gloss"] = round(took, 4)
             else:
                 res = self.pipe.run(text, out_dir=new_run_dir(self.out_root), files="video", **kwargs)
                 video, summary = res.files["video"], res.summary()
