@@ -213,3 +213,20 @@ def test_torchrun_two_processes_train_in_step(small_prepared, tmp_path):
                       + [x for kv in TINY for x in ("--set", kv)], timeout=300)  # fmt: skip
     summary = json.loads((out / "training.json").read_text())
     assert summary["processes"] == 2 and summary["processes_in_step"] is True
+
+
+def test_the_crop_ssim_loss_measures_what_the_evaluation_does():
+    """--loss crop_ssim=W: 1 - SSIM between generated and real face/hand crops (off unless
+    weighted), 0 for the real crops themselves, near 1 for unrelated ones."""
+    torch.manual_seed(0)
+    frames = torch.rand(2, 3, 64, 64) * 2 - 1
+    corners = torch.tensor([[[5, 5], [20, 20], [40, 40]]] * 2)
+    present = torch.tensor([[True, True, False], [True, False, False]])
+    same = gan.crop_pairs(frames, corners, present, frames, frames.clone(), (16, 16, 16))
+    assert float(same["ssim"]) == pytest.approx(0.0, abs=1e-6) and same["count"] == 2
+    other = gan.crop_pairs(frames, corners, present, frames, torch.rand_like(frames), (16,) * 3)
+    face = gan.take_crops(frames, corners, 0, 16)
+    assert float(other["ssim"]) > 0.5
+    assert float(gan.ssim(face, face).mean()) == pytest.approx(1.0, abs=1e-6)
+    assert "crop_ssim" in EDNModel.loss_parts
+    assert tp.loss_weights(["crop_ssim=5"], EDNModel.loss_parts, "edn") == {"crop_ssim": 5.0}

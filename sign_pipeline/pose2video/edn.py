@@ -145,7 +145,8 @@ class EDNModel(SignPreTrainedModel):
     config_class = EDNConfig
     main_input_name = "sticks"
     #: The parts of :meth:`generator_step`'s loss (what the training command can weight).
-    loss_parts = ("l1", "ssim", "crop_l1", "gan", "feat", "temporal", "face_gan", "hand_gan")
+    loss_parts = ("l1", "ssim", "crop_l1", "crop_ssim", "gan", "feat", "temporal", "face_gan",
+                  "hand_gan")  # fmt: skip
 
     def __init__(self, config: EDNConfig) -> None:
         super().__init__(config)
@@ -235,6 +236,8 @@ class EDNModel(SignPreTrainedModel):
         crops = disc.crops(batch, f2, r2, self.config.crop_sizes)
         if crops["count"]:
             parts["crop_l1"] = crops["l1"]
+            if weights.get("crop_ssim", 0.0):  # off unless weighted (--loss crop_ssim=W)
+                parts["crop_ssim"] = crops["ssim"]
         d_fake = disc.frame(torch.cat([s2, f2], 1))
         with torch.no_grad():
             d_real = disc.frame(torch.cat([s2, r2], 1))

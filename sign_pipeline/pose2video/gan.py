@@ -179,10 +179,11 @@ def crop_pairs(
 ) -> dict:
     """Face and hand crops of generated and real frames for the crop losses: "face"/"hand"
     (stick crop, generated crop) and "face_real"/"hand_real" (stick crop, real crop) pairs
-    for a crop discriminator (None when no frame has the part), "l1" the mean L1 between
-    generated and real crops, "count" how many parts were found."""
+    for a crop discriminator (None when no frame has the part), "l1" the mean L1 and "ssim"
+    the mean (1 - SSIM) between generated and real crops (what the evaluation's face and
+    hand SSIM measure), "count" how many parts were found."""
     out: dict = {"face": None, "hand": None, "face_real": None, "hand_real": None}
-    l1, count = 0.0, 0
+    l1, dissim, count = 0.0, 0.0, 0
     for j, size in enumerate(sizes):
         rows = present[:, j].nonzero().flatten()
         if not len(rows):
@@ -192,11 +193,13 @@ def crop_pairs(
         f = take_crops(fake[rows], c, j, size)
         r = take_crops(real[rows], c, j, size)
         l1 = l1 + F.l1_loss(f, r)
+        dissim = dissim + (1 - ssim(f, r).mean())
         count += 1
         key = "face" if j == 0 else "hand"
         for k, v in ((key, torch.cat([s, f], 1)), (f"{key}_real", torch.cat([s, r], 1))):
             out[k] = v if out[k] is None else torch.cat([out[k], v])
     out["l1"] = l1 / max(count, 1)
+    out["ssim"] = dissim / max(count, 1)
     out["count"] = count
     return out
 
