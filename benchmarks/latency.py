@@ -11,10 +11,10 @@ mp4s, the ``.pose``, the OpenPose zip and the gloss JSON. Each run does what the
 as soon as the keypoints exist it encodes the skeleton alone as a quick preview ("preview
 ms"; "skeleton shown s" is when it can play). "first frame s" is when the first frame of
 the signer video can be shown (wall clock from the request): for a backend slower than real
-time (the GANs) the page shows what is drawn so far, re-encoded each time it has doubled (pieces
-of ``ui.serving.STREAM_CHUNK`` frames; the first once ``ui.serving.first_piece`` says the rest
-will be drawn in time, by the backend's measured speed), so it is when the first piece plays
-("stream ms": those encodes). The page's script plays each piece on from where the last one
+time (the GANs) the page shows what is drawn so far: one growing encode
+(``render.GrowingMp4``), copied out as a piece when ``ui.serving.PieceSchedule`` says (the first
+once the rest will be drawn in time, by the backend's measured speed), so it is when the first
+piece plays ("stream ms": composing and encoding the pieces, copying them out). The page's script plays each piece on from where the last one
 was, so pieces do not restart the player; "waits s" is how long a player starting at the first
 piece would wait at the end of a piece for the next one (simulated from the times the pieces
 were ready, playing at the clip's frame rate). For the others it is when the whole video is
@@ -38,12 +38,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from sign_pipeline import render
 from sign_pipeline.gloss.examples import SHOWCASE as EXAMPLES
 from sign_pipeline.pipeline import SignPipeline, SignResult
-from ui.serving import STREAM_CHUNK, first_piece  # the page's pieces (no gradio in there)
+from ui.serving import STREAM_CHUNK, PieceSchedule  # the page's pieces (no gradio in there)
 
 STAGES = ("gloss", "text2pose", "skeleton", "preview", "pose2video", "stream", "videos",
           "files")  # fmt: skip
@@ -55,33 +53,37 @@ def page_run(pipe: SignPipeline, text: str, signer, out_dir: Path, files: str) -
     time (``stream``), then the side-by-side video. ``res.first_frame_s``: wall
     time until the first signer frame can play."""
     res, start, first = None, time.perf_counter(), None
-    drawn, shown, first_at = [], 0, 0
+    pieces, growing = None, None
     player = {"at": 0.0, "frame": 0.0, "waits": 0.0}  # a player following the pieces
-    for res in pipe.stages(text, signer=signer, out_dir=out_dir, files=files,
-                           stream=STREAM_CHUNK):  # fmt: skip
-        t0 = time.perf_counter()
-        if res.stage == "text2pose":
-            render.write_mp4(res.skeleton_frames, out_dir / "skeleton.mp4", res.fps,
-                             preset="ultrafast")  # fmt: skip
-            res.timings["preview"] = time.perf_counter() - t0
-        elif res.stage == "pose2video_chunk":  # as the page: what is drawn, when doubled
-            if not res.chunk_start:
-                speed = pipe.backend("pose2video", res.pose2video).ms_per_frame
-                first_at = first_piece(res.n_frames, speed, res.fps)
-            drawn.append(res.chunk)
-            done = res.chunk_start + len(res.chunk)
-            if done >= max(2 * shown, first_at) and done < res.n_frames:
-                frames = render.side_by_side(res.skeleton_frames[:done], np.concatenate(drawn))
-                render.write_mp4(frames, out_dir / f"drawn_{done:05d}.mp4", res.fps,
+    try:
+        for res in pipe.stages(text, signer=signer, out_dir=out_dir, files=files,
+                               stream=STREAM_CHUNK):  # fmt: skip
+            t0 = time.perf_counter()
+            if res.stage == "text2pose":
+                render.write_mp4(res.skeleton_frames, out_dir / "skeleton.mp4", res.fps,
                                  preset="ultrafast")  # fmt: skip
-                _follow(player, time.perf_counter(), shown, res.fps, first is None)
-                shown = done
+                res.timings["preview"] = time.perf_counter() - t0
+            elif res.stage == "pose2video_chunk":  # as the page: one growing encode, pieces
+                if not res.chunk_start:
+                    speed = pipe.backend("pose2video", res.pose2video).ms_per_frame
+                    pieces = PieceSchedule(res.n_frames, speed, res.fps)
+                    growing = render.GrowingMp4(out_dir / "drawing.mp4", res.fps)
+                a, done = res.chunk_start, res.chunk_start + len(res.chunk)
+                growing.add(render.side_by_side(res.skeleton_frames[a:done], res.chunk))
+                if pieces.due(done, time.perf_counter()):
+                    _, frames = growing.snapshot(out_dir / f"drawn_{done:05d}.mp4")
+                    now = time.perf_counter()
+                    _follow(player, now, pieces.shown, res.fps, first is None)
+                    pieces.mark(frames, now)
+                    first = first or now - start
+                res.timings["stream"] = res.timings.get("stream", 0.0) + time.perf_counter() - t0
+            elif res.stage == "videos":
+                if first is not None:
+                    _follow(player, time.perf_counter(), pieces.shown, res.fps, False)
                 first = first or time.perf_counter() - start
-            res.timings["stream"] = res.timings.get("stream", 0.0) + time.perf_counter() - t0
-        elif res.stage == "videos":
-            if first is not None:
-                _follow(player, time.perf_counter(), shown, res.fps, False)
-            first = first or time.perf_counter() - start
+    finally:
+        if growing is not None:
+            growing.close()
     res.first_frame_s = first
     res.waits_s = player["waits"]
     return res

@@ -170,6 +170,88 @@ def write_mp4(
     return path
 
 
+class GrowingMp4:
+    """One H.264 encoder for a clip that is still being drawn: frames go in as they come
+    (:meth:`add`), and :meth:`snapshot` writes what is encoded so far as a playable mp4 of
+    its own, without encoding anything again (a fragmented mp4, one fragment a frame:
+    browsers play and seek it when it is served with byte ranges). So a page can show a
+    growing clip as often as it likes for the cost of copying a file."""
+
+    def __init__(self, path: str | Path, fps: float = 30.0, preset: str = "ultrafast") -> None:
+        self.path = Path(path)
+        self.fps = fps
+        self.preset = preset
+        self.sent = 0
+        self._writer = None
+
+    def add(self, frames: np.ndarray) -> None:
+        """Encode these frames after the ones before (the first call fixes the size)."""
+        import imageio_ffmpeg
+
+        frames = np.asarray(frames, np.uint8)
+        if self._writer is None:
+            h, w = frames.shape[1:3]
+            if h % 2 or w % 2:
+                raise ValueError(f"H.264 yuv420p needs even frame sizes, got {w}x{h}")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = imageio_ffmpeg.write_frames(
+                str(self.path), (w, h), fps=self.fps, codec="libx264", pix_fmt_out="yuv420p",
+                macro_block_size=2, quality=None,
+                output_params=["-crf", "20", "-preset", self.preset, "-tune", "zerolatency",
+                               "-movflags", "frag_every_frame+empty_moov+default_base_moof",
+                               "-flush_packets", "1"],
+            )  # fmt: skip
+            self._writer.send(None)
+        for frame in frames:
+            self._writer.send(np.ascontiguousarray(frame))
+        self.sent += len(frames)
+
+    def snapshot(self, path: str | Path, timeout: float = 5.0) -> tuple[Path, int]:
+        """Write the frames encoded so far to ``path`` (complete fragments only) and return
+        it with how many frames it holds: all that were added but the last, which the muxer
+        writes when the next one comes (waits up to ``timeout`` s for the encoder)."""
+        import time
+
+        want = max(1, self.sent - 1)
+        deadline = time.perf_counter() + timeout
+        while True:
+            data = self.path.read_bytes() if self.path.is_file() else b""
+            frames, end = _fragments(data)
+            if frames >= want or time.perf_counter() > deadline:
+                break
+            time.sleep(0.005)
+        if not frames:
+            raise RuntimeError(f"{self.path}: the encoder wrote no frame")
+        path = Path(path)
+        path.write_bytes(data[:end])
+        return path, frames
+
+    def close(self) -> None:
+        """Stop the encoder (the growing file stays, complete)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _fragments(data: bytes) -> tuple[int, int]:
+    """(frames, bytes) of the complete part of a fragmented mp4 with one fragment a frame:
+    the top-level boxes are walked and cut after the last whole one."""
+    offset = end = frames = 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8]
+        if size < 8 or offset + size > len(data):
+            break
+        offset += size
+        if kind == b"moof":
+            frames += 1
+        elif kind in (b"ftyp", b"moov", b"mdat"):
+            end = offset
+    if frames and end < offset:  # a moof without its mdat yet: not a whole frame
+        frames -= 1
+    return frames, end
+
+
 def probe_video(path: str | Path) -> dict:
     """Codec, pixel format, size and frame count of a video file (via ffmpeg)."""
     import subprocess

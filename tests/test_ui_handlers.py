@@ -8,11 +8,11 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from sign_pipeline import registry
+from sign_pipeline import registry, render
 from sign_pipeline.pipeline import SignPipeline
 from ui import page, tab_sign
 from ui.handlers import PageHandlers, signer_number
-from ui.serving import STREAM_CHUNK, first_piece
+from ui.serving import STREAM_CHUNK, PieceSchedule, first_piece
 
 SENTENCE = "지하철 환풍구에 가방이 빠졌어요!"
 GLOSSES = "지하철 환풍구 가방 빠지다"
@@ -133,9 +133,23 @@ def test_the_first_piece_plays_when_the_rest_will_be_drawn_in_time(handlers, mon
     start = first_piece(n, ms, 30.0)  # pieces come STREAM_CHUNK frames at a time
     assert shown and shown[0] == -(-start // STREAM_CHUNK) * STREAM_CHUNK
     assert (shown[0] == STREAM_CHUNK) == (ms < 1000 / 30)
-    assert all(b >= 2 * a for a, b in zip(shown, shown[1:], strict=False))
-    assert not videos[-1].rsplit("/", 1)[-1].startswith("drawn_")  # the whole clip last
+    assert shown == sorted(set(shown)) and shown[-1] == n  # growing, to the whole clip
+    last = Path([v for v in videos if "drawn_" in v][-1])
+    assert render.probe_video(last)["frames"] == n - 1  # all but the frame still in the muxer
+    assert not videos[-1].rsplit("/", 1)[-1].startswith("drawn_")  # the final clip last
     assert edn.ms_per_frame != ms  # this clip was timed: the median of the last five
+
+
+def test_pieces_come_when_doubled_when_the_player_runs_short_and_at_the_end():
+    plan = PieceSchedule(300, 20.0, 30.0)  # keeps up: the first piece at once
+    assert not plan.due(10, 0.0) and plan.due(15, 0.0)
+    plan.mark(14, 0.0)
+    assert plan.due(30, 0.1)  # doubled
+    plan.mark(29, 0.1)
+    assert not plan.due(45, 0.2)  # the player is at frame 3 of 29
+    assert plan.due(45, 0.1 + (29 - 14) / 30)  # within half a second of the end of what it has
+    plan.mark(44, 0.7)
+    assert plan.due(300, 0.8) and not plan.due(44, 5.0)  # the whole clip; nothing new: no
 
 
 @pytest.mark.parametrize("ms", [10.0, 33.0, 34.0, 45.0, 73.0, 150.0])

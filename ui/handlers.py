@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 from gradio.data_classes import FileData
 
 from sign_pipeline import compare as cmp
@@ -29,7 +28,7 @@ from ui.serving import (
     STREAM_CHUNK,
     WORK,
     AnswerCache,
-    first_piece,
+    PieceSchedule,
     new_run_dir,
     one_slot_per_step,
     release_memory,
@@ -88,10 +87,15 @@ class _PageRun:
     out_dir: Path
     pose2video: str
     started: float = field(default_factory=time.perf_counter)
-    drawn: list = field(default_factory=list)
-    shown_frames: int = 0
-    first_piece: int = 0
+    pieces: PieceSchedule | None = None
+    growing: render.GrowingMp4 | None = None
     attention: object = field(default_factory=hidden)
+
+    def close(self) -> None:
+        """Stop the growing encode of a signer drawn in pieces (if there was one)."""
+        if self.growing is not None:
+            self.growing.close()
+            self.growing = None
 
 
 class PageHandlers(TeachHandlers):
@@ -145,6 +149,7 @@ class PageHandlers(TeachHandlers):
         """Stream the result to the page; bad input becomes a message, never a crash. Every
         update that shows a video also says which attention plot goes beside it.
         ``taught_only``: only taught signs are signed (the rest captioned, and listed)."""
+        run = None
         try:
             text = validate_text(text)
             run = _PageRun(new_run_dir(self.out_root), pose2video)
@@ -162,6 +167,8 @@ class PageHandlers(TeachHandlers):
                 "timings": "",
             }  # fmt: skip
         finally:
+            if run is not None:
+                run.close()
             release_memory()
 
     def _on_gloss(self, res, run: _PageRun) -> Iterator[Updates]:
@@ -185,26 +192,28 @@ class PageHandlers(TeachHandlers):
                "attention": run.attention}  # fmt: skip
 
     def _on_pose2video_chunk(self, res, run: _PageRun) -> Iterator[Updates]:
-        """A GAN signer: what is drawn so far plays in the same player, from the first piece
-        when the renderer keeps up (else once enough is drawn that it never waits, by the
-        measured speed), growing each time it has doubled; the page's script plays each
-        piece on from where the last one was (page.js), so nothing restarts."""
+        """A GAN signer: what is drawn so far plays in the same player. Each piece goes into
+        one growing encode (:class:`~sign_pipeline.render.GrowingMp4`); the page is shown a
+        copy of it when :class:`~ui.serving.PieceSchedule` says (the first piece at once
+        when the renderer keeps up, else once enough is drawn that the player never waits,
+        by the measured speed), and the page's script plays each piece on from where the
+        last one was (page.js), so nothing restarts."""
         if not res.chunk_start:
             speed = self.pipe.backend("pose2video", res.pose2video).ms_per_frame
-            run.first_piece = first_piece(res.n_frames, speed, res.fps)
-        run.drawn.append(res.chunk)
-        done = res.chunk_start + len(res.chunk)
-        if done >= max(2 * run.shown_frames, run.first_piece) and done < res.n_frames:
-            frames = render.side_by_side(res.skeleton_frames[:done], np.concatenate(run.drawn))
-            path = render.write_mp4(frames, run.out_dir / f"drawn_{done:05d}.mp4", res.fps,
-                                    preset="ultrafast")  # fmt: skip
-            run.shown_frames = done
+            run.pieces = PieceSchedule(res.n_frames, speed, res.fps)
+            run.growing = render.GrowingMp4(run.out_dir / "drawing.mp4", res.fps)
+        start, done = res.chunk_start, res.chunk_start + len(res.chunk)
+        run.growing.add(render.side_by_side(res.skeleton_frames[start:done], res.chunk))
+        if run.pieces.due(done, time.perf_counter()):
+            path, frames = run.growing.snapshot(run.out_dir / f"drawn_{done:05d}.mp4")
+            run.pieces.mark(frames, time.perf_counter())
             yield {"status": f"Drawing the signer — {done} of {res.n_frames} frames (playing "
                              "what is drawn)…",
                    "video": str(path), "attention": run.attention}  # fmt: skip
 
     def _on_videos(self, res, run: _PageRun) -> Iterator[Updates]:
         """The whole clip, then the downloads once their files are written."""
+        run.close()
         yield {"status": "Video ready — writing the downloads…",
                "glosses": page_html.gloss_html(res), "video": str(res.files["video"]),
                "attention": run.attention}  # fmt: skip

@@ -39,6 +39,41 @@ STREAM_CHUNK = 15
 ENCODE_SPARE = 1.1
 
 
+#: A new piece is shown when the player is predicted to be this close to the end of the
+#: one it has (seconds), or when the drawn part has doubled.
+LEAD_S = 0.5
+
+
+class PieceSchedule:
+    """When the page shows the next piece of a signer being drawn: the first once
+    :func:`first_piece` frames are drawn, then whenever the drawn part has doubled or the
+    player (playing since the first piece) is within :data:`LEAD_S` of the end of what it
+    has, and once more when the whole clip is drawn (pieces cost a file copy:
+    :class:`~sign_pipeline.render.GrowingMp4`)."""
+
+    def __init__(self, n_frames: int, ms_per_frame: float | None, fps: float,
+                 chunk: int = STREAM_CHUNK) -> None:  # fmt: skip
+        self.n_frames, self.fps = n_frames, fps
+        self.first = first_piece(n_frames, ms_per_frame, fps, chunk)
+        self.shown = 0
+        self.started: float | None = None
+
+    def due(self, done: int, now: float) -> bool:
+        """Whether to show a piece now that ``done`` frames are drawn (``now``: seconds)."""
+        if done < self.first or done <= self.shown:
+            return False
+        if self.started is None or done >= self.n_frames:
+            return True
+        played = (now - self.started) * self.fps
+        return done >= 2 * self.shown or played >= self.shown - LEAD_S * self.fps
+
+    def mark(self, frames: int, now: float) -> None:
+        """A piece of ``frames`` frames was shown at ``now``."""
+        if self.started is None:
+            self.started = now
+        self.shown = frames
+
+
 def first_piece(n_frames: int, ms_per_frame: float | None, fps: float,
                 chunk: int = STREAM_CHUNK) -> int:  # fmt: skip
     """Frames drawn before the page shows the first piece of a streamed signer: one piece

@@ -22,9 +22,13 @@
     v.loop = !follow.piece;
     if (!fromPiece || at <= 0) return;
     const goOn = () => {
-      v.currentTime = Math.min(at, Math.max(0, v.duration - 0.05));
-      follow.time = v.currentTime;
-      (window.kslPlayedOn = window.kslPlayedOn || []).push([src, at]);  // read by the tests
+      const to = isFinite(v.duration) ? Math.min(at, Math.max(0, v.duration - 0.05)) : at;
+      // where it landed, for the tests: [new clip, time it was at, time it goes on from]
+      v.addEventListener('seeked', () => {
+        (window.kslPlayedOn = window.kslPlayedOn || []).push([src, at, v.currentTime]);
+      }, {once: true});
+      v.currentTime = to;
+      follow.time = to;
       v.play().catch(() => {});
     };
     if (v.readyState >= 1) goOn(); else v.addEventListener('loadedmetadata', goOn, {once: true});
