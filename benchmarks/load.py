@@ -86,6 +86,17 @@ def start_server(
     raise RuntimeError(f"app.py did not start within {timeout:.0f} s")
 
 
+def wait_for_log(log_path: Path, needles: Sequence[str], timeout: float) -> bool:
+    """Wait until the server's log says one of ``needles`` (False after ``timeout`` s)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = log_path.read_text(errors="replace") if log_path.is_file() else ""
+        if any(n in text for n in needles):
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def _children(pid: int) -> list[int]:
     kids = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -193,8 +204,12 @@ def main() -> int:
             server_args = ["--cache", "0"] if args.no_cache else []
             if args.processes is not None:
                 server_args += ["--processes", str(args.processes)]
-            proc, url, _ = start_server(tmp, args=server_args)
+            proc, url, log = start_server(tmp, args=server_args)
             print(f"server up in {time.perf_counter() - t0:.1f} s at {url}")
+            # the GAN signers are timed in the background after start: not during the runs
+            ready = wait_for_log(log, ("signers ready", "could not time"), 180)
+            print(f"signers {'ready' if ready else 'not ready after 180 s'} at "
+                  f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         try:
             single = run_load(url, 1, 4, args.timeout, deadline)  # warm-up + three timed
             if len(single.latencies) < 2:
@@ -227,6 +242,8 @@ def main() -> int:
                 more.latencies += batch.latencies
                 more.errors += batch.errors
                 total += batch.sent
+            for err in sorted(set(more.errors))[:5]:
+                print(f"  error (memory rounds): {err}")
             if args.memory_after and proc:
                 print(
                     f"server memory after {total} requests: {_memory(proc.pid)} "

@@ -95,8 +95,7 @@ def prepare_renderers(pipe: SignPipeline) -> None:
                  f"slower than real time: plays once {share:.0f}% of a clip is drawn")  # fmt: skip
         print(f"  {registry.label('pose2video', name)}: {how}, {ms:.1f} ms a frame ({plays})",
               flush=True)  # fmt: skip
-    if speeds:
-        print(f"  signers ready in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(f"  signers ready in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def bind(handler: Callable, names: typing.Sequence[str], components: Components):
