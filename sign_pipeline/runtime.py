@@ -118,13 +118,13 @@ def cache_dir() -> Path:
     return Path(base) / "ksl-transit-sign"
 
 
-def fingerprint(module: torch.nn.Module, example: Sequence[torch.Tensor], extra: str = "") -> str:
+def fingerprint(module: torch.nn.Module, example: Sequence[torch.Tensor]) -> str:
     """A hash of the weights, the config, the class, the input shapes and OpenVINO's version:
     a converted network is reused only for exactly this network."""
     h = hashlib.sha256()
     ov = _openvino()
     version = getattr(ov, "__version__", "")
-    h.update(f"{FORMAT}|{type(module).__qualname__}|{version}|{extra}".encode())
+    h.update(f"{FORMAT}|{type(module).__qualname__}|{version}".encode())
     config = getattr(module, "config", None)
     if config is not None and hasattr(config, "to_dict"):
         h.update(json.dumps(config.to_dict(), sort_keys=True, default=str).encode())
@@ -257,17 +257,21 @@ def compile_net(
     try:
         key = fingerprint(module, example)
         target = cache_dir() / "openvino" / f"{name}-{key}"
-        if (target / "model.xml").is_file():
-            source, model = "cache", str(target / "model.xml")
-        else:  # converted now; kept for next time when the cache folder can be written
-            source, model = "converted", _convert(module, example)
-            _save(model, target)
         config = {
             "INFERENCE_PRECISION_HINT": run_at,
             "INFERENCE_NUM_THREADS": max(1, torch.get_num_threads()),
             "PERFORMANCE_HINT": "LATENCY",
         }
-        compiled = _get_core().compile_model(model, "CPU", config)
+        compiled, source = None, "cache"
+        if (target / "model.xml").is_file():
+            try:
+                compiled = _get_core().compile_model(str(target / "model.xml"), "CPU", config)
+            except RuntimeError:  # a damaged cache entry: converted again below
+                shutil.rmtree(target, ignore_errors=True)
+        if compiled is None:  # converted now; kept for next time if the cache can be written
+            source, model = "converted", _convert(module, example)
+            _save(model, target)
+            compiled = _get_core().compile_model(model, "CPU", config)
         net = CompiledNet(compiled, run_at, source, [tuple(t.shape) for t in example])
         with torch.inference_mode():
             want = module(*example)

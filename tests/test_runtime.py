@@ -202,6 +202,19 @@ def test_a_converted_network_is_cached_by_its_weights(tmp_path, monkeypatch):
 
 
 @needs_openvino
+def test_a_damaged_cache_entry_is_converted_again(tmp_path, monkeypatch):
+    monkeypatch.setenv(runtime.CACHE_ENV, str(tmp_path))
+    model = _jiggled(test_stylegan2.tiny_model())
+    inputs = _stylegan2_inputs(model, 1)
+    assert runtime.compile_net(model, inputs, "tiny").source == "converted"
+    (entry,) = (tmp_path / "openvino").iterdir()
+    (entry / "model.xml").write_text("<net broken")
+    again = runtime.compile_net(model, inputs, "tiny")
+    assert again is not None and again.source == "converted"
+    assert runtime.compile_net(model, inputs, "tiny").source == "cache"  # written anew
+
+
+@needs_openvino
 def test_an_unwritable_cache_still_converts(tmp_path, monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
