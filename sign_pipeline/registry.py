@@ -10,6 +10,7 @@ Modules that register nothing (interfaces, shared drawing code) are not backends
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 from dataclasses import dataclass
@@ -86,12 +87,32 @@ def _scan(stage: str) -> None:
     _SCANNED.add(stage)
 
 
+def _import_one(stage: str, name: str) -> None:
+    """Import just the module ``name`` of a stage, when that is a backend's file name: a
+    process that asks for one backend by file name (a signing worker) does not import the
+    others and their dependencies (transformers for the learned models)."""
+    if stage in _SCANNED or (stage, name) in _CLASSES or (stage, name) in _FAILED:
+        return
+    if stage not in STAGES or name in NOT_BACKENDS or not name.isidentifier() or name.startswith("_"):
+        return
+    module = f"sign_pipeline.{stage}.{name}"
+    try:
+        if importlib.util.find_spec(module) is None:
+            return
+        importlib.import_module(module)
+    except Exception as exc:  # as in _scan: say which dependency is missing
+        _FAILED[(stage, name)] = _why(exc)
+
+
 def resolve(stage: str, name: object) -> str:
     """The backend's file name for what a user typed: its file name or its label, in any case
     (``"Transformer"``, ``"progressive transformer"``, ``"progressive"`` -> ``"progressive"``).
     Unknown names come back unchanged, so :func:`backend_class` can say which exist."""
     text = str(name).strip()
     wanted = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+    _import_one(stage, text)
+    if (stage, text) in _CLASSES or (stage, text) in _FAILED:  # a file name: no scan needed
+        return text
     _scan(stage)
     for (s, n), cls in _CLASSES.items():
         if s != stage:
@@ -130,12 +151,12 @@ class BackendInfo:
 
 def backend_class(stage: str, name: str) -> type:
     """The registered class (KeyError naming the known backends, ImportError saying why)."""
-    _scan(stage)
     name = resolve(stage, name)
     if (stage, name) in _CLASSES:
         return _CLASSES[(stage, name)]
     if (stage, name) in _FAILED:
         raise ImportError(f"{stage} backend {name!r} cannot be loaded: {_FAILED[(stage, name)]}")
+    _scan(stage)
     known = ", ".join(f"{_CLASSES[(stage, n)].label} ({n})" if (stage, n) in _CLASSES
                       and _CLASSES[(stage, n)].label != n else n for n in names(stage))
     raise KeyError(f"unknown {stage} backend {name!r}; known: {known}")

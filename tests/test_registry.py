@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 
 import pytest
@@ -86,3 +87,24 @@ def test_register_refuses_a_class_outside_a_stage_folder():
 
     with pytest.raises(TypeError, match="sign_pipeline/<stage>/<name>.py"):
         registry.register(Stray)
+
+
+def test_a_backend_asked_for_by_file_name_imports_only_its_own_module():
+    """A signing worker loads lexicon + avatar by file name: the learned backends' modules
+    (and transformers, 140 MB) stay out; a label still finds its backend."""
+    code = (
+        "import sys\n"
+        "from sign_pipeline import registry\n"
+        "registry.load('text2pose', 'lexicon')\n"
+        "registry.load('pose2video', 'avatar')\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('transformers', "
+        "'sign_pipeline.text2pose.', 'sign_pipeline.pose2video.')))\n"
+        "assert registry.resolve('text2pose', 'Transformer') == 'progressive'\n"
+        "print(before, 'transformers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=registry.ROOT, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.strip()  # fmt: skip
+    imported, after = out.rsplit(" ", 1)
+    assert "transformers" not in imported and "progressive" not in imported, imported
+    assert "sign_pipeline.text2pose.lexicon" in imported, imported
+    assert after == "True"  # resolving a label scanned the stage: every backend imported

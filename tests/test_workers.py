@@ -36,13 +36,14 @@ def test_a_worker_signs_what_this_process_signs(workers, tmp_path):
     assert summary["frames"] == res.n_frames
 
 
-def _kiwi_and_memory() -> tuple[bool, int]:
-    """Run in a worker: whether it created Kiwi, and its resident memory in MB."""
+def _kiwi_transformers_and_memory() -> tuple[bool, bool, int]:
+    """Run in a worker: whether it created Kiwi, whether it imported transformers, and its
+    resident memory in MB."""
     from sign_pipeline.gloss import tokens
 
     rss = next(int(line.split()[1]) // 1024 for line in open("/proc/self/status")
                if line.startswith("VmRSS"))  # fmt: skip
-    return tokens.kiwi_load_seconds() is not None, rss
+    return tokens.kiwi_load_seconds() is not None, "transformers" in sys.modules, rss
 
 
 def test_a_worker_handed_the_glosses_never_loads_kiwi(tmp_path):
@@ -53,13 +54,15 @@ def test_a_worker_handed_the_glosses_never_loads_kiwi(tmp_path):
     try:
         _, summary = fresh.sign(text, tmp_path, signer=1, text2pose="lexicon",
                                 pose2video="avatar", speed=1.0, gloss=gloss)  # fmt: skip
-        loaded, rss = fresh.pool.submit(_kiwi_and_memory).result(timeout=60)
+        loaded, learned, rss = fresh.pool.submit(_kiwi_transformers_and_memory).result(timeout=60)
     finally:
         fresh.close()
     assert summary["gloss"]["glosses"] == gloss.glosses == here.run(text, signer=1).gloss.glosses
     assert summary["frames"] == here.run(text, signer=1).n_frames
     assert not loaded, "the worker loaded Kiwi although it was handed the glosses"
-    assert rss < 900  # a worker with Kiwi was ~960 MB; without it about 500
+    # lexicon + avatar need neither the learned models' modules nor transformers (140 MB)
+    assert not learned, "the worker imported transformers for the lexicon and the avatar"
+    assert rss < 600  # with Kiwi ~960 MB, with transformers ~480, with neither ~375
 
 
 def test_errors_come_back_and_a_dead_worker_is_replaced(workers, tmp_path):
