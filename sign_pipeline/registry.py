@@ -93,7 +93,9 @@ def _import_one(stage: str, name: str) -> None:
     others and their dependencies (transformers for the learned models)."""
     if stage in _SCANNED or (stage, name) in _CLASSES or (stage, name) in _FAILED:
         return
-    if stage not in STAGES or name in NOT_BACKENDS or not name.isidentifier() or name.startswith("_"):
+    if stage not in STAGES or name in NOT_BACKENDS or name.startswith("_"):
+        return
+    if not name.isidentifier():  # a label ("Progressive Transformer"), not a file name
         return
     module = f"sign_pipeline.{stage}.{name}"
     try:

@@ -337,14 +337,33 @@ def dev_segments(data: Path, records: list[dict], count: int, frames: int, size:
 
 
 def evaluate_dev(backend, segments: list[dict]) -> tuple[dict[str, float], list[np.ndarray]]:
-    """Dev SSIM/PSNR of the backend's rendering (as the app renders) and the frames."""
-    ssims, psnrs, outputs = [], [], []
+    """Dev SSIM/PSNR and relative flicker (frame-to-frame change against the real
+    segment's, :func:`metrics.relative_flicker`, pooled) of the backend's rendering (as the
+    app renders) and the frames."""
+    ssims, psnrs, outputs, change, real_change = [], [], [], [], []
     for seg in segments:
         pred = backend.draw(seg["keypoints"], seg["mask"], seg["signer"])
         outputs.append(pred)
         ssims.append(metrics.ssim(pred, seg["real"]))
         psnrs.append(metrics.psnr(pred, seg["real"]))
-    return {"dev_ssim": float(np.mean(ssims)), "dev_psnr": float(np.mean(psnrs))}, outputs
+        if len(pred) > 1:
+            change.append(metrics.flicker(pred))
+            real_change.append(metrics.flicker(seg["real"]))
+    row = {"dev_ssim": float(np.mean(ssims)), "dev_psnr": float(np.mean(psnrs))}
+    if change and sum(real_change) > 0:
+        row["dev_flicker"] = float(sum(change) / sum(real_change))
+    return row, outputs
+
+
+def selection_metric(row: dict, flicker_limit: float | None) -> float:
+    """What a dev check is ranked by (lower is better): minus dev SSIM; a check whose dev
+    flicker is above ``flicker_limit`` ranks below every check within it (a sharper frame
+    that shimmers from frame to frame is not better); among those the steadier wins."""
+    if "dev_ssim" not in row:  # no dev clip (e.g. trained from --pairs alone)
+        return row["train_g_l1"]
+    if flicker_limit is not None and row.get("dev_flicker", 0.0) > flicker_limit:
+        return 1.0 + row["dev_flicker"]  # above any -SSIM (which is at most 0)
+    return -row["dev_ssim"]
 
 
 def save_grid(path: Path, segments: list[dict], outputs: list[np.ndarray], size: int) -> None:
@@ -568,8 +587,7 @@ def train(args: argparse.Namespace) -> dict:
                 save_grid(out / "samples" / f"step_{run.step:06d}.png", segments, outputs,
                           config.size)  # fmt: skip
             # no dev clip (e.g. trained from --pairs alone): the lowest training L1
-            metric = from_main(-row["dev_ssim"] if "dev_ssim" in row else row["train_g_l1"],
-                               dist)  # fmt: skip
+            metric = from_main(selection_metric(row, args.dev_flicker_limit), dist)
             run.dev_check(metric, row, model, log)
         if run.step_end():
             break
@@ -607,6 +625,9 @@ def main(argv: list[str] | None = None) -> int:
                     "part is an error)")  # fmt: skip
     ap.add_argument("--dev-clips", type=int, default=3, help="dev clip segments per check")
     ap.add_argument("--dev-frames", type=int, default=8, help="frames per dev segment")
+    ap.add_argument("--dev-flicker-limit", type=float, default=None,
+                    help="a dev check whose frames change more than this many times the real "
+                    "frames do (dev_flicker) is never kept as the best")  # fmt: skip
     ap.add_argument("--workers", type=int, default=2, help="processes reading video frames")
     ap.add_argument("--pairs", help="frame pairs already read (a pairs folder of another run "
                     "or machine) instead of reading the videos again")  # fmt: skip

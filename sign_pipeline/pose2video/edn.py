@@ -145,8 +145,8 @@ class EDNModel(SignPreTrainedModel):
     config_class = EDNConfig
     main_input_name = "sticks"
     #: The parts of :meth:`generator_step`'s loss (what the training command can weight).
-    loss_parts = ("l1", "ssim", "crop_l1", "crop_ssim", "gan", "feat", "temporal", "face_gan",
-                  "hand_gan")  # fmt: skip
+    loss_parts = ("l1", "ssim", "crop_l1", "crop_ssim", "motion", "gan", "feat", "temporal",
+                  "face_gan", "hand_gan")  # fmt: skip
 
     def __init__(self, config: EDNConfig) -> None:
         super().__init__(config)
@@ -223,7 +223,7 @@ class EDNModel(SignPreTrainedModel):
         (the first frame of a clip). Returns (loss, parts, fakes) with the fakes for the
         discriminators."""
         s1, s2 = batch["sticks"][:, 0], batch["sticks"][:, 1]
-        r0, r2 = batch["real"][:, 0], batch["real"][:, 2]
+        r0, r1, r2 = batch["real"][:, 0], batch["real"][:, 1], batch["real"][:, 2]
         first = batch["blank_prev"]
         with torch.no_grad():
             f1 = self(s1, r0, torch.ones_like(first), batch["onehot"], batch["corners"][:, 0],
@@ -238,6 +238,11 @@ class EDNModel(SignPreTrainedModel):
             parts["crop_l1"] = crops["l1"]
             if weights.get("crop_ssim", 0.0):  # off unless weighted (--loss crop_ssim=W)
                 parts["crop_ssim"] = crops["ssim"]
+        if weights.get("motion", 0.0) and bool((~first).any()):  # off unless weighted
+            # the change from the previous frame should be the real change: what the real
+            # clip keeps still (the background) must not shimmer from frame to frame
+            keep = ~first
+            parts["motion"] = F.l1_loss(f2[keep] - f1[keep], r2[keep] - r1[keep])
         d_fake = disc.frame(torch.cat([s2, f2], 1))
         with torch.no_grad():
             d_real = disc.frame(torch.cat([s2, r2], 1))
