@@ -50,6 +50,49 @@ class TestEDN(Pose2VideoModelTester):
         assert np.abs(frame[chest[1], chest[0]] - corner).sum() > 60
 
 
+    def test_the_motion_loss_is_the_change_between_frames_against_the_real_change(
+        self, training_data
+    ):
+        """--loss motion=W: L1 between the generated change from frame t-1 to t and the real
+        one (a shimmer where the real frames stay still costs); off unless weighted, and
+        not counted for triples whose frame t starts a clip (no previous frame)."""
+        model, (batch, disc) = self.setup_batch(training_data, 2)
+        _, parts, fakes = model.generator_step(batch, disc, {"motion": 1.0})
+        real = batch["real"]
+        expected = (fakes["f2"] - fakes["f1"] - (real[:, 2] - real[:, 1])).abs().mean()
+        assert parts["motion"] == pytest.approx(float(expected), rel=1e-5)
+        assert "motion" not in model.generator_step(batch, disc, {})[1]
+        batch = {**batch, "blank_prev": torch.tensor([True, True, False, False])}
+        _, parts, fakes = model.generator_step(batch, disc, {"motion": 1.0})
+        later = (fakes["f2"] - fakes["f1"] - (real[:, 2] - real[:, 1]))[2:].abs().mean()
+        assert parts["motion"] == pytest.approx(float(later), rel=1e-5)
+        batch["blank_prev"][:] = True
+        assert "motion" not in model.generator_step(batch, disc, {"motion": 1.0})[1]
+
+    def test_a_dev_check_that_shimmers_is_never_kept_as_the_best(self, training_data):
+        """dev_flicker: the rendered segments' frame-to-frame change against the real ones';
+        with --dev-flicker-limit a check above it ranks below any check within it."""
+        segment = {"keypoints": None, "mask": None, "signer": 1,
+                   "real": np.repeat(np.linspace(0, 100, 6).astype(np.uint8)[:, None, None, None],
+                                     8, 1).repeat(8, 2).repeat(3, 3)}  # fmt: skip
+
+        class Drawn:  # a backend whose frames change twice as fast as the real ones
+            def draw(self, keypoints, mask, signer):
+                return segment["real"] * 2
+
+        row, _ = tp.evaluate_dev(Drawn(), [segment])
+        assert row["dev_flicker"] == pytest.approx(2.0)
+        assert tp.evaluate_dev(Drawn(), [{**segment, "real": segment["real"] * 2}])[0][
+            "dev_flicker"] == pytest.approx(1.0)  # fmt: skip
+        sharp = {"dev_ssim": 0.90, "dev_flicker": 2.5}
+        steady = {"dev_ssim": 0.85, "dev_flicker": 1.4}
+        steadier = {"dev_ssim": 0.80, "dev_flicker": 2.0}
+        assert tp.selection_metric(sharp, None) < tp.selection_metric(steady, None)
+        assert tp.selection_metric(steady, 1.6) < tp.selection_metric(sharp, 1.6)
+        assert tp.selection_metric(steadier, 1.6) < tp.selection_metric(sharp, 1.6)
+        assert tp.selection_metric({"train_g_l1": 0.3}, 1.6) == 0.3
+
+
 def test_ssim_loss_matches_the_evaluation_metric():
     from sign_pipeline import metrics
 
