@@ -51,6 +51,18 @@ class TestStyleGAN2(Pose2VideoModelTester):
         assert history[-1]["adv"] < 0.5 * history[0]["adv"]
         assert history[-1]["kp"] < 0.5 * history[0]["kp"]
 
+    def test_the_crop_ssim_loss_is_off_unless_weighted(self, training_data):
+        """--loss crop_ssim=W adds 1 - SSIM of the face/hand crops (what the evaluation's
+        crop SSIM measures) and nothing else changes."""
+        model, (batch, disc) = self.setup_batch(training_data, 3)
+        torch.manual_seed(0)
+        plain_loss, plain, _ = model.generator_step(batch, disc, {})
+        torch.manual_seed(0)
+        loss, parts, _ = model.generator_step(batch, disc, {"crop_ssim": 2.0})
+        assert "crop_ssim" not in plain and 0.0 < parts["crop_ssim"] <= 2.0
+        assert float(loss) == pytest.approx(float(plain_loss) + 2.0 * parts["crop_ssim"],
+                                            rel=1e-5)  # fmt: skip
+
     def test_pairs_copied_into_device_memory_give_the_same_batches(self, training_data):
         pairs = training_data
         rows = np.array([3, 0, 5])
@@ -188,5 +200,5 @@ def test_a_loss_weight_that_would_change_nothing_is_a_clear_error(
     err = capsys.readouterr().err
     assert code == 2 and words in err, err
     if "=" in item and item.split("=")[1].isdigit():  # an unknown part: the known ones listed
-        assert "(its parts: l1, ssim, crop_l1, motion, gan, kp, face_gan, hand_gan)" in err, err
+        assert "(its parts: l1, ssim, crop_l1, crop_ssim, motion, gan, kp, face_gan, hand_gan)" in err, err
     assert not (tmp_path / "out" / "pairs").exists()  # refused before any video was read

@@ -19,7 +19,8 @@ in every frame; changing only the signer one-hot gives the same motion on anothe
 
 Training (``python -m training.train_pose2video --backend stylegan2``) knows the real frame
 for every pose, so besides the adversarial loss (non-saturating logistic, lazy R1) it has
-L1 + SSIM on the frame and on the face/hand crops, and a motion term (the change from frame
+L1 + SSIM on the frame, L1 on the face/hand crops (and their SSIM, off unless weighted:
+``--loss crop_ssim=W``), and a motion term (the change from frame
 t-1 to t against the real change). The discriminator is a residual StyleGAN2 discriminator
 with projection conditioning on the signer and a head that regresses the keypoints (the
 seed's AC-GAN): the generator is also scored by how well that head finds the asked-for pose
@@ -46,8 +47,8 @@ from sign_pipeline.registry import register
 #: Keypoint coordinates given to the mapping network are clipped to this many shoulder widths.
 POSE_RANGE = 4.0
 #: Default weight of each generator loss part (the training command's weights override).
-LOSS_WEIGHTS = {"l1": 10.0, "ssim": 5.0, "crop_l1": 10.0, "motion": 10.0, "gan": 1.0,
-                "kp": 1.0, "face_gan": 1.0, "hand_gan": 1.0}  # fmt: skip
+LOSS_WEIGHTS = {"l1": 10.0, "ssim": 5.0, "crop_l1": 10.0, "crop_ssim": 0.0, "motion": 10.0,
+                "gan": 1.0, "kp": 1.0, "face_gan": 1.0, "hand_gan": 1.0}  # fmt: skip
 
 
 class StyleGAN2Config(SignModelConfig):
@@ -341,15 +342,18 @@ class StyleGAN2Model(SignPreTrainedModel):
         f, r = fake.view(b, 2, *fake.shape[1:]), real.view(b, 2, *real.shape[1:])
         parts["motion"] = F.l1_loss(f[:, 1] - f[:, 0], r[:, 1] - r[:, 0])
         crops = gan.crop_pairs(sticks, corners, present, fake, real, self.config.crop_sizes)
+        weight = {**LOSS_WEIGHTS, **weights}.get
         if crops["count"]:
             parts["crop_l1"] = crops["l1"]
+            if weight("crop_ssim", 0.0):  # off unless weighted (--loss crop_ssim=W)
+                parts["crop_ssim"] = crops["ssim"]
         logits, kp_pred = disc.frame(fake, onehot)
         parts["gan"] = F.softplus(-logits).mean()
         parts["kp"] = disc.keypoint_error(kp_pred, kp, mask)
         for name in ("face", "hand"):
             if crops[name] is not None:
                 parts[f"{name}_gan"] = gan.lsgan([getattr(disc, name)(crops[name])], True)
-        loss = sum({**LOSS_WEIGHTS, **weights}.get(k, 1.0) * v for k, v in parts.items())
+        loss = sum(weight(k, 1.0) * v for k, v in parts.items())
         fakes = {"frames": fake.detach(), "onehot": onehot, "sticks": sticks, "real": real,
                  "keypoints": kp, "mask": mask, "corners": corners, "present": present}  # fmt: skip
         return loss, {k: float(v.detach()) for k, v in parts.items()}, fakes
