@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dev-frames", type=int, default=8, help="frames per dev segment")
     ap.add_argument("--dev-flicker-limit", type=float, default=None,
                     help="a dev check whose frames change more than this many times the real "
-                    "frames do (dev_flicker) is never kept as the best")  # fmt: skip
+                    "frames do (dev_flicker) ranks below every check within it")  # fmt: skip
     ap.add_argument("--workers", type=int, default=2, help="processes reading video frames")
     ap.add_argument("--pairs", help="frame pairs already read (a pairs folder of another run "
                     "or machine) instead of reading the videos again")  # fmt: skip
