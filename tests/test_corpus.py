@@ -17,7 +17,14 @@ from sign_pipeline.text2pose.base import GlossInput
 from sign_pipeline.text2pose.lexicon import LexiconText2Pose
 from training.build_lexicon import main as build_lexicon_main
 from training.corpus.__main__ import main as corpus_main
-from training.corpus.generate import ClipJob, generate_corpus, make_clip, plan_jobs, run_job
+from training.corpus.generate import (
+    ClipJob,
+    generate_corpus,
+    make_clip,
+    mixed_sequences,
+    plan_jobs,
+    run_job,
+)
 from training.corpus.sentences import all_sentences
 from training.corpus.signer_styles import get_style
 from training.corpus.stats import TARGETS, check, compute_stats, corpus_figures, format_table
@@ -285,6 +292,37 @@ def test_plan_jobs_sizes():
     assert len({j.name for j in jobs}) == len(jobs)
     with pytest.raises(ValueError, match="signers must be"):
         plan_jobs(0, 1, 1, 5, False)
+
+
+def test_mixed_clips_are_random_gloss_sequences_and_never_a_corpus_sentence(tmp_path):
+    from sign_pipeline.inventory import load_inventory
+
+    seqs = mixed_sequences(300, 0)
+    assert seqs == mixed_sequences(300, 0) and seqs != mixed_sequences(300, 1)
+    sentences = {tuple(s.glosses) for s in all_sentences()}
+    assert len(set(seqs)) == 300 and not set(seqs) & sentences
+    inventory = set(load_inventory())
+    for seq in seqs:
+        assert len(seq) >= 2 and set(seq) <= inventory
+        assert all(a != b for a, b in zip(seq, seq[1:]))  # no gloss twice in a row
+    assert len({g for seq in seqs for g in seq}) > 200  # the whole inventory, not a few signs
+    jobs = plan_jobs(0, 0, 0, 2, False, mixed=3)
+    assert [j.name for j in jobs] == [f"NIA_SL_SEN{5001 + k}_{s}_F" for s in ("REAL01", "REAL02")
+                                      for k in range(3)]  # fmt: skip
+    assert all(j.sentence is None and j.kind == "SEN" for j in jobs)
+    assert [j.glosses for j in jobs[:3]] == [j.glosses for j in jobs[3:]] == seqs[:3]
+    with pytest.raises(ValueError, match="mixed must be"):
+        plan_jobs(0, 0, 0, 1, False, mixed=-1)
+    # written and prepared apart: every clip is training data, its spans are its glosses
+    generate_corpus(tmp_path / "c", sentences=0, words=0, signers=1, video=False, workers=1,
+                    progress=False, mixed=2)  # fmt: skip
+    assert prepare_main(["--aihub", str(tmp_path / "c"), "--out", str(tmp_path / "p"),
+                         "--dev-frac", "0", "--test-frac", "0", "--no-progress",
+                         "--workers", "1"]) == 0  # fmt: skip
+    train = load_manifest(tmp_path / "p", "train")
+    assert len(train) == len(load_manifest(tmp_path / "p", None)) == 2
+    assert sorted(tuple(g["gloss"] for g in r["glosses"]) for r in train) == sorted(seqs[:2])
+    assert corpus_main(["--out", str(tmp_path / "x"), "--mixed", "-3"]) == 2
 
 
 def test_add_video_renders_the_same_videos_for_every_nth_clip(tmp_path):

@@ -65,6 +65,12 @@ def test_results_have_every_row_with_finite_numbers(evaluation, small_prepared):
         assert motion["wrist_speed_mean"] > 0 and motion["hand_size"] > 0, name
     lex = rows["lexicon"]
     assert lex["ms_per_sentence"] > 0 and lex["checkpoint_mb"] > 0
+    # the DTW over the clips that sign what was asked: all of them, or none (one sentence)
+    if evaluation["recognizer"]["sentences_signed_otherwise"] == 0:
+        assert lex["clips_signed_as_asked"] == 2
+        assert lex["dtw_signed_as_asked"] == pytest.approx(lex["dtw"])
+    else:
+        assert "dtw_signed_as_asked" not in lex
     assert "train split" in lex["note"]
     # the test sentence's glosses 7, 호선, 지연 occur only in test clips: a lexicon built
     # from the train split cannot have them, so they must have been left out
@@ -73,6 +79,13 @@ def test_results_have_every_row_with_finite_numbers(evaluation, small_prepared):
     assert rec["available"] and rec["parameters"] > 0 and rec["wer_references"] is not None
     # a held frame never reads back the sentence; one test sentence: no other to compare
     assert rec["wer_frozen"] > 0 and rec["wer_other_sentence"] is None
+    # the references read against the gloss stage's glosses: the same figure when the
+    # corpus signs the sentence with those glosses, otherwise worse
+    assert rec["sentences_signed_otherwise"] in (0, 1)
+    if rec["sentences_signed_otherwise"] == 0:
+        assert rec["wer_references_vs_asked"] == pytest.approx(rec["wer_references"])
+    else:
+        assert rec["wer_references_vs_asked"] > rec["wer_references"]
 
 
 def test_floor_is_closer_than_another_signer(evaluation):

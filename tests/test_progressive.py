@@ -23,7 +23,7 @@ from sign_pipeline.text2pose.progressive import (
 )
 from tests.model_tester import GLOSSES, Text2PoseModelTester
 from training.dataset import PoseDataset
-from training.train_text2pose import AtModelRate, collate, init_weights, train
+from training.train_text2pose import AtModelRate, collate, init_weights, selection_metric, train
 
 
 def tiny_model(**kw) -> ProgressiveTransformer:
@@ -155,6 +155,58 @@ def test_the_hand_critic_trains_and_fine_tuning_starts_from_a_checkpoint(small_p
         other = ProgressiveTransformer(ProgressiveConfig(glosses=["x"], signers=[1, 2], hidden=32,
                                                          heads=2))  # fmt: skip
         init_weights(other, base, tmp_path / "a")
+
+
+def test_dev_checks_read_the_outputs_back(small_prepared):
+    from sign_pipeline.backtranslation import BackTranslator, corpus_wer
+    from training.dataset import clip_gloss_input, load_clip, load_manifest
+    from training.train_text2pose import evaluate_clips
+
+    model = tiny_model()
+    set_counter_rise(model, 0.05)
+    backend = ProgressiveText2Pose(model)
+    clips = []
+    for record in load_manifest(small_prepared, "train"):
+        inp = clip_gloss_input(record, "data")
+        if len(clips) < 2 and inp.glosses and all(g in GLOSSES for g in inp.glosses):
+            clip = load_clip(small_prepared, record["clip_id"])
+            clips.append({"input": inp, "signer": 1, "keypoints": clip["keypoints"],
+                          "mask": clip["mask"]})  # fmt: skip
+    assert clips
+    reader = BackTranslator.load("checkpoints/recognizer")
+    row = evaluate_clips(backend, clips, reader)
+    expected = []
+    for c in clips:
+        out = backend.sign(c["input"], signer=1)
+        expected.append((reader.recognise(out.keypoints, out.mask, out.fps), c["input"].glosses))
+    assert row["dev_wer"] == pytest.approx(corpus_wer(expected))
+    assert "dev_wer" not in evaluate_clips(backend, clips)  # no recogniser: no WER
+    assert row["dev_dtw"] == pytest.approx(evaluate_clips(backend, clips)["dev_dtw"])
+
+
+def test_extra_training_clips_only_with_known_glosses_and_signers(small_prepared):
+    from training.cli import UsageError
+    from training.train_text2pose import extra_training_set
+
+    main = PoseDataset(small_prepared, "train", gloss_source="data")
+    extra = extra_training_set(small_prepared, main, "data")  # every split of the folder
+    every = PoseDataset(small_prepared, None, vocab=main.vocab, gloss_source="data")
+    assert len(main) <= len(extra) < len(every)  # dev/test clips with unseen glosses left out
+    assert all(g in main.vocab for inp in extra.inputs for g in inp.glosses)
+    extra[0]  # its items encode with the main vocabulary
+    main.records = [dict(r, signer_index=r["signer_index"] + 1) for r in main.records]
+    with pytest.raises(UsageError, match="no clip with only the glosses and signers"):
+        extra_training_set(small_prepared, main, "data")
+
+
+def test_selection_by_wer_breaks_ties_by_dtw():
+    a = {"dev_dtw": 6.0, "dev_wer": 0.10, "train_loss": 1.0}
+    b = {"dev_dtw": 5.0, "dev_wer": 0.10, "train_loss": 1.0}
+    c = {"dev_dtw": 9.0, "dev_wer": 0.09, "train_loss": 1.0}
+    assert selection_metric(b, "wer") < selection_metric(a, "wer")
+    assert selection_metric(c, "wer") < selection_metric(b, "wer")
+    assert selection_metric(c, "dtw") == 9.0
+    assert selection_metric({"train_loss": 2.0}, "wer") == 2.0  # no dev clip signed
 
 
 # ---------------------------------------------------------------------------- decoding

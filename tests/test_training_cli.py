@@ -134,6 +134,10 @@ def test_bad_input_is_a_message_and_exit_code_2(tmp_path, capsys):
         (rec.main, ["--data", "d", "--out", out, "--batch-size", "0"], "must be positive"),
         (p2v.main, ["--backend", "edn", "--data", "d", "--out", out, "--init-from",
                     str(tmp_path)], "not a checkpoint"),
+        (t2p.main, ["--backend", "progressive", "--data", "d", "--out", out, "--select", "wer"],
+         "--select wer needs --recognizer"),
+        (t2p.main, ["--backend", "progressive", "--data", "d", "--out", out, "--recognizer",
+                    str(tmp_path)], "--recognizer"),
     ]  # fmt: skip
     for main, argv, words in cases:
         code = main(argv)

@@ -285,14 +285,14 @@ def build_config(config_class: type, overrides: dict, **from_data):
 # ---------------------------------------------------------------------------- inputs
 
 
-def check_data(data: str | os.PathLike) -> Path:
+def check_data(data: str | os.PathLike, flag: str = "--data") -> Path:
     """``--data``: a folder with the ``manifest.jsonl`` of ``training.prepare``."""
     path = Path(data)
     if not path.is_dir():
-        raise UsageError(f"--data {path}: no such folder (make one with python -m "
+        raise UsageError(f"{flag} {path}: no such folder (make one with python -m "
                          "training.prepare --out DIR ...)")  # fmt: skip
     if not (path / "manifest.jsonl").is_file():
-        raise UsageError(f"--data {path}: no manifest.jsonl (not a folder written by "
+        raise UsageError(f"{flag} {path}: no manifest.jsonl (not a folder written by "
                          "python -m training.prepare)")  # fmt: skip
     return path
 

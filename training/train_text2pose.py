@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sign_pipeline.backtranslation import BackTranslator, corpus_wer
 from sign_pipeline.metrics import (
     attention_failure,
     dtw,
@@ -131,6 +132,23 @@ def dev_clips(data: Path, vocab: GlossVocab, source: str, count: int, seed: int)
     return out
 
 
+def extra_training_set(extra: Path, main: PoseDataset, gloss_source: str) -> PoseDataset:
+    """The clips of another prepared folder (every split) that join the training set: only
+    those whose glosses are all in ``main``'s vocabulary and whose signer has the same index
+    as in ``main`` (a clip of another signer would be taught as someone else)."""
+    extra_set = PoseDataset(extra, None, vocab=main.vocab, gloss_source=gloss_source)
+    index = {r["signer"]: r["signer_index"] for r in main.records}
+    keep = [i for i, (r, inp) in enumerate(zip(extra_set.records, extra_set.inputs))
+            if all(g in main.vocab for g in inp.glosses)
+            and index.get(r["signer"]) == r["signer_index"]]  # fmt: skip
+    if not keep:
+        raise cli.UsageError(f"--extra-data {extra}: no clip with only the glosses and signers "
+                             f"of --data's training split")  # fmt: skip
+    extra_set.records = [extra_set.records[i] for i in keep]
+    extra_set.inputs = [extra_set.inputs[i] for i in keep]
+    return extra_set
+
+
 def collate(items: list[dict]) -> dict:
     """:func:`collate_padded` plus ``gloss_ends`` [B, N] (padding 1.0, unknown NaN)."""
     batch = collate_padded(items)
@@ -146,15 +164,16 @@ def collate(items: list[dict]) -> dict:
 
 
 @torch.no_grad()
-def evaluate_clips(backend, clips: list[dict]) -> dict[str, float]:
+def evaluate_clips(backend, clips: list[dict], recognizer=None) -> dict[str, float]:
     """Sign each clip's glosses (its own length) and compare with the reference: mean DTW,
     hands DTW, length error, wrist speed and articulation as ratios to the references',
     the share of clips whose decoding the model ended itself (not the length cap), the
     share whose attention failed to move forward (when the backend returns one) and ms
-    per clip."""
+    per clip; with a ``recognizer`` (:class:`~sign_pipeline.backtranslation.BackTranslator`)
+    also the back-translation WER against the glosses asked for (``dev_wer``)."""
     if not clips:
         return {}
-    d, hd, le, stops, fails, outs, refs = [], [], [], [], [], [], []
+    d, hd, le, stops, fails, outs, refs, readback = [], [], [], [], [], [], [], []
     t0 = time.perf_counter()
     fps = 30.0
     for c in clips:
@@ -168,6 +187,11 @@ def evaluate_clips(backend, clips: list[dict]) -> dict[str, float]:
             fails.append(attention_failure(out.extras["attention"])["failed"])
         outs.append((out.keypoints, out.mask))
         refs.append((c["keypoints"], c["mask"]))
+        if recognizer is not None:  # not timed: the recogniser's time is not the model's
+            t1 = time.perf_counter()
+            readback.append((recognizer.recognise(out.keypoints, out.mask, out.fps),
+                             c["input"].glosses))  # fmt: skip
+            t0 += time.perf_counter() - t1
     ms = 1000 * (time.perf_counter() - t0) / len(clips)
     gen = pooled_motion_stats(outs, fps, dominant="right")
     ref = pooled_motion_stats(refs, fps, dominant="right")
@@ -180,7 +204,21 @@ def evaluate_clips(backend, clips: list[dict]) -> dict[str, float]:
         "dev_model_stops": float(np.mean(stops)),
         **({"dev_attention_failures": float(np.mean(fails))} if fails else {}),
         "dev_ms_per_clip": ms,
+        **({"dev_wer": corpus_wer(readback)} if readback else {}),
     }
+
+
+def selection_metric(row: dict[str, float], select: str) -> float:
+    """The dev figure a check is ranked by (lower is better): dev DTW, or for ``"wer"`` the
+    dev back-translation WER with dev DTW breaking ties (WER moves in steps of one gloss);
+    the training loss when no dev clip could be signed."""
+    if "dev_dtw" not in row:
+        return row["train_loss"]
+    if select == "wer":
+        if "dev_wer" not in row:
+            raise cli.UsageError("--select wer needs --recognizer")
+        return row["dev_wer"] + 1e-4 * row["dev_dtw"]
+    return row["dev_dtw"]
 
 
 # ---------------------------------------------------------------------------- training
@@ -224,6 +262,9 @@ def train(
     steps: int | None = None,
     device: str = "auto",
     save_minutes: float = 0.0,
+    recognizer: str | Path | None = None,
+    select: str = "dtw",
+    extra_data: str | Path | list | None = None,
     argv: list[str] | None = None,
 ) -> dict:
     """Train (or continue training) ``backend``'s model; returns the run's record (what
@@ -231,9 +272,29 @@ def train(
 
     ``init_from``: a checkpoint of the same backend to start from (fine-tuning, e.g. the
     shipped model with a new loss term or on new data with the same glosses); its weights
-    and normalisation replace the fresh ones, parts it lacks (a critic) start fresh."""
+    and normalisation replace the fresh ones, parts it lacks (a critic) start fresh.
+    ``recognizer``: a back-translation checkpoint; each dev check then also reads the dev
+    outputs back (``dev_wer``), and ``select="wer"`` keeps the check with the lowest.
+    ``extra_data``: other prepared folders (one or a list) whose clips join the training set
+    (e.g. the corpus's ``--mixed`` gloss sequences); dev checks and normalisation stay
+    ``data``'s."""
     cls = cli.learned_backend("text2pose", backend)
-    data, out = cli.check_data(data), cli.claim_out_dir(out, MODULE)
+    if select not in ("dtw", "wer"):
+        raise cli.UsageError(f"--select {select}: choose dtw or wer")
+    if select == "wer" and recognizer is None:
+        raise cli.UsageError("--select wer needs --recognizer (a back-translation checkpoint)")
+    reader = None
+    if recognizer is not None:
+        recognizer = cli.check_checkpoint(recognizer, "--recognizer")
+        try:
+            reader = BackTranslator.load(recognizer)
+        except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint is bad input
+            raise cli.UsageError(f"--recognizer {recognizer}: {exc}") from exc
+    data = cli.check_data(data)
+    if isinstance(extra_data, (str, Path)):
+        extra_data = [extra_data]
+    extra_data = [cli.check_data(x, "--extra-data") for x in extra_data or []]
+    out = cli.claim_out_dir(out, MODULE)
     init_from = cli.check_checkpoint(init_from)
     overrides = cli.check_model_config(cls.config_class, dict(model_config or {}))
     dist = setup_distributed(cli.check_device(device))
@@ -256,7 +317,17 @@ def train(
     )
     if init_from is not None and not (out / "resume.pt").is_file():
         init_weights(model, cls.model_class.load(init_from), init_from, dist.is_main)
-    lengths = [int(r.get("n_frames") or 0) for r in train_set.records] if bucket else None
+    records = list(train_set.records)
+    extra_clips = 0
+    parts = [rate_set]
+    for folder in extra_data:
+        extra_set = extra_training_set(folder, train_set, gloss_source)
+        extra_clips += len(extra_set)
+        records += extra_set.records
+        parts.append(AtModelRate(extra_set, rate_set.step))
+    if len(parts) > 1:
+        rate_set = torch.utils.data.ConcatDataset(parts)
+    lengths = [int(r.get("n_frames") or 0) for r in records] if bucket else None
 
     def loader_for(epoch: int):
         loader = make_loader(rate_set, batch_size, dist, shuffle=True, collate_fn=collate,
@@ -283,9 +354,11 @@ def train(
                   "batch_size": batch_size, "lr": lr, "seed": seed, "patience": patience,
                   "eval_every": eval_every, "eval_clips": eval_clips,
                   "max_minutes": max_minutes, "save_minutes": save_minutes,
-                  "gloss_source": gloss_source, "bucket": bucket, "init_from": init_from},
+                  "gloss_source": gloss_source, "bucket": bucket, "init_from": init_from,
+                  "recognizer": recognizer, "select": select, "extra_data": extra_data},
         data={"path": data, "trained_on": trained_on, "synthetic": synthetic,
-              "train_clips": len(train_set), "vocabulary": len(vocab.glosses),
+              "train_clips": len(train_set), "extra_clips": extra_clips,
+              "vocabulary": len(vocab.glosses),
               "signers": signers, "model_fps": getattr(config, "model_fps", fps),
               **prepared_summary(data)},
     )  # fmt: skip
@@ -304,9 +377,8 @@ def train(
             row = means.take(dist)
             if dist.is_main:
                 model.eval()
-                row.update(evaluate_clips(signer, dev))
-            # select on dev DTW; on the training loss when no dev clip can be signed
-            metric = from_main(row.get("dev_dtw", row["train_loss"]), dist)
+                row.update(evaluate_clips(signer, dev, reader))
+            metric = from_main(selection_metric(row, select) if dist.is_main else 0.0, dist)
             scheduler.step(metric)
             run.dev_check(metric, row, model, log, optimizer)
         if run.step_end():
@@ -327,6 +399,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="glosses from the gloss stage (as the app) or the corpus's own")
     ap.add_argument("--bucket", action="store_true",
                     help="batches of similar clip lengths (less padding; faster)")
+    ap.add_argument("--recognizer", metavar="DIR", default=None,
+                    help="a back-translation checkpoint (e.g. checkpoints/recognizer): dev "
+                         "checks also report dev_wer")
+    ap.add_argument("--extra-data", metavar="DIR", action="append", default=None,
+                    help="another prepared folder whose clips (every split) join the training "
+                         "set, e.g. the corpus's --mixed gloss sequences (repeatable)")
+    ap.add_argument("--select", choices=("dtw", "wer"), default="dtw",
+                    help="the dev figure that picks the saved model (wer: needs --recognizer; "
+                         "ties broken by DTW)")
     return cli.run_command(ap, argv, train_from_args)
 
 
@@ -341,7 +422,9 @@ def train_from_args(args) -> None:
                     model_config=cli.model_overrides(cls.config_class, args.set),
                     keep_resume=args.keep_resume, show_progress=not args.no_progress,
                     threads=args.threads, init_from=args.init_from, bucket=args.bucket,
-                    device=args.device, save_minutes=args.save_minutes, argv=args.argv)  # fmt: skip
+                    device=args.device, save_minutes=args.save_minutes,
+                    recognizer=args.recognizer, select=args.select,
+                    extra_data=args.extra_data, argv=args.argv)  # fmt: skip
     print_summary(summary)
 
 

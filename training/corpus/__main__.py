@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sentences", type=int, default=None, help="number of sentences")
     ap.add_argument("--words", type=int, default=None, help="number of single-word clips")
     ap.add_argument("--signers", type=int, default=None, help="number of signers (1-4)")
+    ap.add_argument("--mixed", type=int, default=0,
+                    help="also this many random gloss sequences (no sentence; each signer signs "
+                         "them all): extra training data for text-to-pose, never a corpus "
+                         "sentence; prepare them apart with --dev-frac 0 --test-frac 0")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-video", action="store_true", help="skip rendering the mp4 files")
@@ -49,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
               "(no corpus.json); choose a new or empty folder", file=sys.stderr)  # fmt: skip
         return 2
     n_sent, n_words, n_signers = SIZES[args.size]
+    if not 0 <= args.mixed <= 4998:
+        print(f"error: --mixed {args.mixed}: choose 0 to 4998 random gloss sequences",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.signers is not None and not 1 <= args.signers <= 4:
         print(f"error: --signers {args.signers}: the corpus has 1 to 4 signers", file=sys.stderr)
         return 2
@@ -61,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         video=not args.no_video,
         workers=args.workers,
         progress=not args.quiet,
+        mixed=args.mixed,
     )
     print(
         f"wrote {manifest['n_clips']} clips ({manifest['n_frames']} frames) to {args.out} "

@@ -11,7 +11,10 @@ and write
 through :func:`sign_pipeline.formats.aihub.write_aihub_clip`, plus ``root/corpus.json``
 (options, signers, and per clip: kind, signer, sentence, glosses, frames). Clip names:
 ``NIA_SL_SEN0001_REAL01_F`` (sentence 1 of :func:`.sentences.all_sentences`) and
-``NIA_SL_WORD0001_REAL01_F`` (gloss 1 of the inventory, signed alone). Everything is
+``NIA_SL_WORD0001_REAL01_F`` (gloss 1 of the inventory, signed alone). Optional *mixed*
+clips (``mixed``: training data for text-to-pose, never a corpus sentence) sign random gloss
+sequences without a Korean sentence, numbered from :data:`MIXED_START` (``NIA_SL_SEN5001_...``).
+Everything is
 deterministic from the seed: each clip draws from its own generator seeded with
 ``(seed, crc32(clip name))``, so the worker count does not matter.
 """
@@ -48,6 +51,39 @@ SIZES: dict[str, tuple[int | None, int | None, int]] = {
 }
 
 
+#: The clip number of the first mixed clip (random gloss sequence; above every sentence's).
+MIXED_START = 5001
+#: A mixed clip's glosses are drawn half from the corpus sentences' glosses (as often as
+#: they occur there), half from the whole inventory (so every sign is seen in context).
+MIXED_FROM_SENTENCES = 0.5
+
+
+def mixed_sequences(count: int, seed: int) -> list[tuple[str, ...]]:
+    """``count`` random gloss sequences, deterministic from ``seed``: lengths as the corpus
+    sentences' (2 or more glosses), no gloss twice in a row, and never the gloss sequence of
+    any corpus sentence (so no dev or test sentence is ever signed in them)."""
+    sents = all_sentences()
+    taken = {tuple(s.glosses) for s in sents}
+    pool = [g for s in sents for g in s.glosses]
+    inventory = list(load_inventory())
+    lengths = [len(s.glosses) for s in sents if len(s.glosses) >= 2]
+    rng = np.random.default_rng([seed, 5001])
+    out: list[tuple[str, ...]] = []
+    while len(out) < count:
+        seq: list[str] = []
+        for _ in range(int(rng.choice(lengths))):
+            while True:
+                source = pool if rng.random() < MIXED_FROM_SENTENCES else inventory
+                g = source[int(rng.integers(len(source)))]
+                if not seq or g != seq[-1]:
+                    break
+            seq.append(g)
+        if tuple(seq) not in taken:
+            taken.add(tuple(seq))
+            out.append(tuple(seq))
+    return out
+
+
 @dataclass(frozen=True)
 class ClipJob:
     """One clip to generate."""
@@ -71,10 +107,15 @@ def plan_jobs(
     words: int | None = None,
     signers: int = len(SIGNER_IDS),
     video: bool = True,
+    mixed: int = 0,
 ) -> list[ClipJob]:
-    """Every clip of a corpus of the given size (sentences first, then words)."""
+    """Every clip of a corpus of the given size (sentences first, then words, then
+    ``mixed`` random gloss sequences, the same ones for every signer)."""
     if not 1 <= signers <= len(SIGNER_IDS):
         raise ValueError(f"signers must be 1..{len(SIGNER_IDS)}, got {signers}")
+    if not 0 <= mixed <= 9999 - MIXED_START:
+        raise ValueError(f"mixed must be 0..{9999 - MIXED_START}, got {mixed}")
+    mixes = mixed_sequences(mixed, seed) if mixed else []
     sents = all_sentences()
     n_sent = len(sents) if sentences is None else min(sentences, len(sents))
     glosses = list(load_inventory())
@@ -95,6 +136,9 @@ def plan_jobs(
         for i in word_idx:
             name = clip_name("WORD", i + 1, signer)
             jobs.append(ClipJob(name, "WORD", signer, (glosses[i],), None, seed, video))
+        for k, seq in enumerate(mixes):
+            name = clip_name("SEN", MIXED_START + k, signer)
+            jobs.append(ClipJob(name, "SEN", signer, seq, None, seed, video))
     return jobs
 
 
@@ -167,11 +211,12 @@ def generate_corpus(
     video: bool = True,
     workers: int | None = None,
     progress: bool = True,
+    mixed: int = 0,
 ) -> dict:
     """Write the corpus under ``root``; returns the manifest (also in root/corpus.json)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    jobs = plan_jobs(seed, sentences, words, signers, video)
+    jobs = plan_jobs(seed, sentences, words, signers, video, mixed)
     workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
     t0 = time.time()
     args = [(job, str(root)) for job in jobs]
@@ -205,6 +250,7 @@ def generate_corpus(
         "fps": FPS,
         "signers": list(SIGNER_IDS[:signers]),
         "video": video,
+        "mixed": mixed,
         "n_clips": len(entries),
         "n_frames": int(sum(e["frames"] for e in entries)),
         "seconds": round(time.time() - t0, 1),
