@@ -176,6 +176,11 @@ def test_evaluation_json_feeds_the_about_table_and_the_reference_motion(tmp_path
     for needle in ("2026-11-29", "python -m training.evaluate", "some_backend", "3.500",
                    "0.400", "some_renderer", "21.50"):  # fmt: skip
         assert needle in page
+    assert "about-models-asked" not in page  # no such figure in this evaluation
+    ev["recognizer"] = {"wer_references": 0.024, "wer_references_vs_asked": 0.086,
+                        "sentences_signed_otherwise": 7}  # fmt: skip
+    page = page_html.about_models_html(ev)
+    assert "about-models-asked" in page and "0.086" in page and "7 test" in page
     assert cmp.load_evaluation(tmp_path / "missing.json") is None
     (tmp_path / "bad.json").write_text("{not json", "utf-8")
     assert cmp.load_evaluation(tmp_path / "bad.json") is None

@@ -226,11 +226,22 @@ def about_models_html(evaluation: dict | None) -> str:
             html.escape(backend_label("pose2video", row)), row.get("clips"), fmt(row.get("psnr")),
             fmt(row.get("ssim"), 3), fmt(row.get("ssim_face"), 3),
             fmt(row.get("relative_flicker")), fmt(row.get("ms_per_frame"))]) + "</tr>")  # fmt: skip
+    judge = evaluation.get("recognizer") or {}
+    asked = ""
+    if judge.get("wer_references_vs_asked") is not None and judge.get("sentences_signed_otherwise"):
+        asked = (
+            f'<p id="about-models-asked">The backends are asked for the gloss stage\'s glosses '
+            f"and read back against them; the reference clips read that way score "
+            f"{fmt(judge['wer_references_vs_asked'], 3)} (their own glosses: "
+            f"{fmt(judge.get('wer_references'), 3)}): {judge['sentences_signed_otherwise']} test "
+            "sentences are signed in the corpus with other glosses (dropped or reordered).</p>"
+        )
     return (
         f'<p id="about-models-source">Measured on {data.get("evaluated_clips", "?")} test clips '
         f"({html.escape(str(data.get('path', '?')))}), {html.escape(str(evaluation.get('date')))}, "
         f"by <code>{html.escape(str(evaluation.get('command')))}</code>. Lower DTW and WER are "
         "better; the reference rows are the floor.</p>"
         f'<table class="compare-table">{"".join(rows)}</table>'
+        + asked
         + (f'<table class="compare-table">{"".join(video)}</table>' if len(video) > 1 else "")
     )
