@@ -6,7 +6,9 @@
   // The player shows "drawn_NNNNN.mp4" pieces of a signer being drawn, each the one before
   // and more; it waits at the end of a piece (no loop) and goes on from the same moment in
   // the next one. The skeleton preview and finished clips are not pieces: they loop.
-  const follow = {src: '', time: 0, piece: false};
+  // (seeking: the new clip has not gone on yet; until it has, the time to go on from stays
+  // the one it is going to, not the new clip's own start)
+  const follow = {src: '', time: 0, piece: false, seeking: false};
   const isPiece = src => /drawn_\d+\.mp4/.test(src);
   function followPieces() {
     const v = document.querySelector('#sign_video video');
@@ -14,18 +16,21 @@
     const src = v.currentSrc || v.getAttribute('src') || '';
     if (!src) return;
     if (src === follow.src) {
-      follow.time = v.currentTime;
+      if (!follow.seeking) follow.time = v.currentTime;
       return;
     }
     const fromPiece = follow.piece, at = follow.time;
-    follow.src = src; follow.piece = isPiece(src); follow.time = 0;
+    follow.src = src; follow.piece = isPiece(src); follow.time = 0; follow.seeking = false;
     v.loop = !follow.piece;
     if (!fromPiece || at <= 0) return;
+    follow.time = at; follow.seeking = true;
     const goOn = () => {
+      if (follow.src !== src) return;  // replaced again before it loaded: that one goes on
       const to = isFinite(v.duration) ? Math.min(at, Math.max(0, v.duration - 0.05)) : at;
       // where it landed, for the tests: [new clip, time it was at, time it goes on from]
       v.addEventListener('seeked', () => {
         (window.kslPlayedOn = window.kslPlayedOn || []).push([src, at, v.currentTime]);
+        if (follow.src === src) follow.seeking = false;
       }, {once: true});
       v.currentTime = to;
       follow.time = to;
