@@ -19,7 +19,7 @@ import numpy as np
 from . import registry, render
 from . import signers as signer_ids
 from . import skeleton as sk
-from .gloss import GlossResult, text_to_gloss
+from .gloss import GlossResult, load_memory, text_to_gloss
 from .signs import TaughtSigns, WithTaughtSigns, mark_taught
 from .text2pose.base import GlossInput, PoseOutput
 
@@ -105,6 +105,10 @@ class SignPipeline:
         self.checkpoints = Path(checkpoints) if checkpoints is not None else registry.CHECKPOINTS
         if not self.checkpoints.is_dir():
             raise PipelineError(f"checkpoint folder {self.checkpoints} does not exist")
+        try:  # how the training data glosses its sentence patterns (None: the rules alone)
+            self.gloss_memory = load_memory(self.checkpoints)
+        except ValueError as exc:
+            raise PipelineError(str(exc)) from None
         self._backends: dict[tuple[str, str], object] = {}
         self._lock = threading.Lock()
         self.default_text2pose = registry.resolve("text2pose", text2pose)
@@ -143,7 +147,8 @@ class SignPipeline:
 
     def _glosses(self, text: str, t2p) -> GlossResult:
         try:
-            return mark_taught(text_to_gloss(text, vocabulary=t2p.known_glosses()),
+            return mark_taught(text_to_gloss(text, vocabulary=t2p.known_glosses(),
+                                             memory=self.gloss_memory),
                                self.signs.glosses())  # fmt: skip
         except ValueError as exc:  # GlossError is a ValueError
             raise PipelineError(str(exc)) from None

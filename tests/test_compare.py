@@ -181,6 +181,10 @@ def test_evaluation_json_feeds_the_about_table_and_the_reference_motion(tmp_path
                         "sentences_signed_otherwise": 7}  # fmt: skip
     page = page_html.about_models_html(ev)
     assert "about-models-asked" in page and "0.086" in page and "7 test" in page
+    assert "gloss memory" not in page
+    ev["gloss_memory"] = {"patterns": 83, "open_patterns": 12, "learned_from": "prepared"}
+    page = page_html.about_models_html(ev)  # the memory the glosses went through is named
+    assert "then the gloss memory learned from the training sentences" in page
     assert cmp.load_evaluation(tmp_path / "missing.json") is None
     (tmp_path / "bad.json").write_text("{not json", "utf-8")
     assert cmp.load_evaluation(tmp_path / "bad.json") is None

@@ -75,6 +75,7 @@ def test_results_have_every_row_with_finite_numbers(evaluation, small_prepared):
     # the test sentence's glosses 7, 호선, 지연 occur only in test clips: a lexicon built
     # from the train split cannot have them, so they must have been left out
     assert lex["glosses_left_out"] >= 2
+    assert evaluation["gloss_memory"] is None  # that checkpoint folder has none
     rec = evaluation["recognizer"]
     assert rec["available"] and rec["parameters"] > 0 and rec["wer_references"] is not None
     # a held frame never reads back the sentence; one test sentence: no other to compare
@@ -120,6 +121,18 @@ def test_tables_show_every_row(evaluation):
     text = format_tables(evaluation)
     for name in ("references", "floor", "cross-signer", "lexicon", "avatar"):
         assert f"| {name}" in text
+
+
+def test_a_gloss_memory_that_is_not_one_stops_it_before_anything_runs(small_prepared, tmp_path,
+                                                                      capsys):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "gloss_memory.json").write_text("[1, 2]", encoding="utf-8")
+    out = tmp_path / "evaluation.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["--data", str(small_prepared), "--checkpoints", str(tmp_path / "checkpoints"),
+              "--out", str(out)])  # fmt: skip
+    assert exc.value.code == 2 and "gloss_memory.json" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_missing_recogniser_is_reported_not_fatal(tmp_path):

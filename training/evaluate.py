@@ -1,12 +1,13 @@
 """Evaluate every installed backend on the test split: one command, one results JSON.
 
     python -m training.evaluate --data data/prepared [--checkpoints checkpoints]
-        [--recognizer DIR] [--size small|full] [--out docs/evaluation.json]
+        [--recognizer DIR] [--size small|full] [--out docs/evaluation.json] [--rules-only]
 
 Text to pose, for every installed backend, on the test sentences (never seen in training):
-each test clip's Korean sentence goes through the gloss stage and the backend signs it for
-that clip's signer, with no reference length or frames given. Against the reference clip:
-DTW and hands-only DTW (:func:`sign_pipeline.metrics.dtw`: L1 frame cost, standard steps, no
+each test clip's Korean sentence goes through the gloss stage (with the checkpoints' gloss
+memory, learned from the train split, as the app; ``--rules-only``: without) and the
+backend signs it for that clip's signer, with no reference length or frames given. Against
+the reference clip: DTW and hands-only DTW (:func:`sign_pipeline.metrics.dtw`: L1 frame cost, standard steps, no
 window, divided by the reference length, in shoulder widths) and the length error; the
 back-translation WER (what the recogniser reads from the output against the glosses that
 were asked for); the motion statistics pooled over the outputs next to the references';
@@ -324,8 +325,14 @@ class KeypointRow:
             "attention_failures": self.attention_result(),
             "signer_identity": self.identity_result(),
             "stopped_by_length_cap": self.capped,
-            **({"dtw_signed_as_asked": _mean(self.dtw_as_asked),
-                "clips_signed_as_asked": len(self.dtw_as_asked)} if self.dtw_as_asked else {}),
+            **(
+                {
+                    "dtw_signed_as_asked": _mean(self.dtw_as_asked),
+                    "clips_signed_as_asked": len(self.dtw_as_asked),
+                }
+                if self.dtw_as_asked
+                else {}
+            ),
             **self.extra,
         }
 
@@ -341,9 +348,12 @@ def evaluate_text2pose(
     recognizer: BackTranslator | None,
     keep_outputs: int,
     log=print,
+    memory=None,
 ) -> tuple[list[dict], dict[str, list[tuple[dict, PoseOutput]]]]:
     """Rows for the references, the floor, the cross-signer figure and every backend;
-    also the first ``keep_outputs`` outputs of each backend (for pose consistency)."""
+    also the first ``keep_outputs`` outputs of each backend (for pose consistency). Every
+    backend is asked for the gloss stage's glosses, with ``memory`` (a
+    :class:`~sign_pipeline.gloss.GlossMemory`) as the app uses it."""
     from sign_pipeline.gloss import text_to_gloss
     from training.build_lexicon import build as build_lexicon
 
@@ -373,7 +383,7 @@ def evaluate_text2pose(
     rows.append(ref_result)
     judge = {"ms_per_sentence": float(np.median(ref.ms)) if ref.ms else None}
     if recognizer is not None:  # controls: the WER of signing that is wrong on purpose
-        judge.update(recognizer_controls(records, clips, ref.readback, recognizer))
+        judge.update(recognizer_controls(records, clips, ref.readback, recognizer, memory))
 
     # the floor: another rendition of the same sentence by the same signer
     floor = KeypointRow("floor", "reference", "same sentence and signer, corpus generator "
@@ -430,7 +440,8 @@ def evaluate_text2pose(
     by_sentence: dict[str, list[dict]] = {}
     for r in records:
         by_sentence.setdefault(r["sentence"], []).append(r)
-    glossed = {r["sentence"]: GlossInput.from_gloss_result(text_to_gloss(r["sentence"]))
+    glossed = {r["sentence"]: GlossInput.from_gloss_result(text_to_gloss(r["sentence"],
+                                                                         memory=memory))
                for r in records}  # fmt: skip
     for name in names:
         with contextlib.ExitStack() as stack:
@@ -509,6 +520,7 @@ def recognizer_controls(
     clips: dict[str, dict],
     readback: list[tuple[list[str], list[str]]],
     recognizer: BackTranslator,
+    memory=None,
 ) -> dict:
     """WER of two wrong answers, to show the recogniser's scale next to its floor:
     ``wer_other_sentence`` reads each test clip's neighbour of another sentence against this
@@ -521,7 +533,7 @@ def recognizer_controls(
 
     asked, differ = [], set()
     for r, (hyp, own) in zip(records, readback):
-        stage = GlossInput.from_gloss_result(text_to_gloss(r["sentence"])).glosses
+        stage = GlossInput.from_gloss_result(text_to_gloss(r["sentence"], memory=memory)).glosses
         asked.append((hyp, stage))
         if list(stage) != list(own):
             differ.add(r["sentence"])
@@ -747,10 +759,15 @@ def evaluate(
     size: str = "full",
     command: str = "",
     log=print,
+    gloss_memory: bool = True,
 ) -> dict:
-    """Run the whole evaluation; returns the results (see the module docstring)."""
+    """Run the whole evaluation; returns the results (see the module docstring).
+    ``gloss_memory``: the gloss stage uses the checkpoints' gloss memory (as the app)."""
+    from sign_pipeline.gloss import load_memory
+
     data = Path(data)
     checkpoints = Path(checkpoints) if checkpoints is not None else registry.CHECKPOINTS
+    memory = load_memory(checkpoints) if gloss_memory else None
     recognizer = Path(recognizer) if recognizer is not None else checkpoints / "recognizer"
     plan = SIZES[size]
     started = time.time()
@@ -761,7 +778,7 @@ def evaluate(
     if bt is None:
         log(f"no recogniser ({rec_info['reason']}): back-translation WER is not reported")
     rows, outputs = evaluate_text2pose(data, records, checkpoints, bt, plan.consistency_clips,
-                                       log)  # fmt: skip
+                                       log, memory)  # fmt: skip
     rec_info["wer_references"] = rows[0]["wer"]
     rec_info.update(rows[0].pop("recognizer"))
     same_seed = next(r for r in rows if r["name"] == "floor").get("same_seed_dtw")
@@ -790,6 +807,8 @@ def evaluate(
             "fps": float(records[0]["fps"]),
         },
         "recognizer": rec_info,
+        "gloss_memory": ({"patterns": len(memory), "open_patterns": len(memory.open),
+                          "learned_from": memory.source} if memory is not None else None),
         "text2pose": rows,
         "pose2video": video_rows,
         "pose_consistency": consistency_rows,
@@ -857,8 +876,11 @@ def format_tables(results: dict) -> str:
             f"{_fmt(rec.get('wer_other_sentence'))}, a frozen frame {_fmt(rec.get('wer_frozen'))})."
         )
         if rec.get("wer_references_vs_asked") is not None:
+            memo = results.get("gloss_memory")
+            memo = (f" (its rules, then the gloss memory learned from {memo['learned_from']})"
+                    if memo else " (its rules alone)")  # fmt: skip
             lines.append(
-                f"The backends are asked for the gloss stage's glosses and read against them; "
+                f"The backends are asked for the gloss stage's glosses{memo} and read against them; "
                 f"{rec['sentences_signed_otherwise']} test sentences are signed in the corpus "
                 f"with other glosses (dropped or reordered), so the reference clips read "
                 f"against the glosses asked score {_fmt(rec['wer_references_vs_asked'])}."
@@ -899,7 +921,10 @@ def format_tables(results: dict) -> str:
                 f"length cap reached on {row.get('stopped_by_length_cap', 0)} outputs."
             )
     for row in results["text2pose"]:
-        if row.get("dtw_signed_as_asked") is not None and row["clips_signed_as_asked"] < row["clips"]:
+        if (
+            row.get("dtw_signed_as_asked") is not None
+            and row["clips_signed_as_asked"] < row["clips"]
+        ):
             lines.append(
                 f"DTW of {row['name']} on the {row['clips_signed_as_asked']} clips whose reference "
                 f"signs the glosses asked: {_fmt(row['dtw_signed_as_asked'])}."
@@ -955,8 +980,10 @@ def out_file_problem(out: Path) -> str | None:
         command = ""
     if str(command).startswith("python -m training.evaluate"):
         return None
-    return (f"--out {out}: the file is not an earlier evaluation's results; name a new file "
-            "(nothing was written)")
+    return (
+        f"--out {out}: the file is not an earlier evaluation's results; name a new file "
+        "(nothing was written)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -969,6 +996,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", choices=sorted(SIZES), default="full")
     ap.add_argument("--out", default="docs/evaluation.json")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    ap.add_argument("--rules-only", action="store_true",
+                    help="the gloss stage without the checkpoints' gloss memory")  # fmt: skip
     args = ap.parse_args(argv)
     problem = out_file_problem(Path(args.out))
     if problem:
@@ -979,13 +1008,21 @@ def main(argv: list[str] | None = None) -> int:
         cli.check_data(args.data)
     except cli.UsageError as exc:  # a message and exit 2, not a traceback
         ap.error(str(exc))
+    if not args.rules_only:
+        from sign_pipeline.gloss import load_memory
+
+        try:
+            load_memory(args.checkpoints or registry.CHECKPOINTS)
+        except ValueError as exc:  # a gloss_memory.json that is not one
+            ap.error(str(exc))
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
     command = "python -m training.evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
     results = evaluate(args.data, args.checkpoints, args.recognizer, args.size, command,
-                       log=lambda msg: print(msg, file=sys.stderr))  # fmt: skip
+                       log=lambda msg: print(msg, file=sys.stderr),
+                       gloss_memory=not args.rules_only)  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1, allow_nan=False) + "\n",

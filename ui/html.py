@@ -17,6 +17,7 @@ SOURCE_COLORS = {
     "number": "#6a1b9a",
     "fingerspelling": "#e65100",
     "taught": "#1565c0",
+    "memory": "#6d4c41",
 }
 
 
@@ -60,9 +61,14 @@ def gloss_html(result) -> str:
                 'fingerspelled</span><span class="gloss-word-letters">'
             )
             open_group = group
+        title = (
+            str(it.get("surface", ""))
+            if src != "memory"
+            else ("no word of its own: the training data signs it in this sentence pattern")
+        )
         parts.append(
             f'<span class="gloss-chip" style="border-color:{color};color:{color}"'
-            f' data-source="{src}" title="{html.escape(str(it.get("surface", "")))}">'
+            f' data-source="{src}" title="{html.escape(title)}">'
             f'<span class="gloss-name">{name}</span><span class="gloss-src">{src}</span></span>'
         )
     if open_group is not None:
@@ -88,8 +94,9 @@ def gloss_html(result) -> str:
     ]
     shown = marks(g)
     if shown:
-        lines.append(' · <b>Marks</b> — <span id="marks">' + html.escape(", ".join(shown))
-                     + "</span>")
+        lines.append(
+            ' · <b>Marks</b> — <span id="marks">' + html.escape(", ".join(shown)) + "</span>"
+        )
     lines.append("</p>")
     if g.skipped:
         skipped = ", ".join(html.escape(f"{s.text} ({s.reason})") for s in g.skipped)
@@ -229,9 +236,11 @@ def about_models_html(evaluation: dict | None) -> str:
     judge = evaluation.get("recognizer") or {}
     asked = ""
     if judge.get("wer_references_vs_asked") is not None and judge.get("sentences_signed_otherwise"):
+        memo = (" (its rules, then the gloss memory learned from the training sentences)"
+                if evaluation.get("gloss_memory") else "")  # fmt: skip
         asked = (
-            f'<p id="about-models-asked">The backends are asked for the gloss stage\'s glosses '
-            f"and read back against them; the reference clips read that way score "
+            f'<p id="about-models-asked">The backends are asked for the gloss stage\'s glosses'
+            f"{memo} and read back against them; the reference clips read that way score "
             f"{fmt(judge['wer_references_vs_asked'], 3)} (their own glosses: "
             f"{fmt(judge.get('wer_references'), 3)}): {judge['sentences_signed_otherwise']} test "
             "sentences are signed in the corpus with other glosses (dropped or reordered).</p>"

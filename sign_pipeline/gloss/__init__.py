@@ -9,7 +9,8 @@
 
 See ``analyzer`` for the rules and a map of the modules, ``numbers`` for how numbers are
 composed, ``fingerspelling`` for the finger alphabet, ``vocabulary`` for signing against a
-backend's own glosses, ``synonyms.json`` for the lemma -> gloss tables.
+backend's own glosses, ``synonyms.json`` for the lemma -> gloss tables, ``memory`` for glossing a dataset's
+sentence patterns as its annotators do (``text_to_gloss(text, memory=load_memory(folder))``).
 """
 
 from sign_pipeline.gloss.analyzer import (
@@ -27,6 +28,7 @@ from sign_pipeline.gloss.analyzer import (
     kiwi_load_seconds,
     text_to_gloss,
 )
+from sign_pipeline.gloss.memory import GlossMemory, load_memory
 from sign_pipeline.gloss.result import GlossError, GlossItem, GlossResult, SentenceMarks, Skipped
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "GlossAnalyzer",
     "GlossError",
     "GlossItem",
+    "GlossMemory",
     "GlossResult",
     "SentenceMarks",
     "Skipped",
@@ -47,5 +50,6 @@ __all__ = [
     "default_analyzer",
     "get_kiwi",
     "kiwi_load_seconds",
+    "load_memory",
     "text_to_gloss",
 ]

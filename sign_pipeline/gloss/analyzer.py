@@ -65,6 +65,7 @@ from collections.abc import Collection
 
 from sign_pipeline.gloss.counters import counter, number, serial
 from sign_pipeline.gloss.fingerspelling import FINGER_LETTERS
+from sign_pipeline.gloss.memory import GlossMemory
 from sign_pipeline.gloss.normalize import clean_text
 from sign_pipeline.gloss.nouns import (
     latin,
@@ -386,15 +387,20 @@ def analyzer_for(vocabulary: Collection[str] | None) -> GlossAnalyzer:
     return analyzer
 
 
-def text_to_gloss(text: str, vocabulary: Collection[str] | None = None) -> GlossResult:
+def text_to_gloss(
+    text: str, vocabulary: Collection[str] | None = None, memory: GlossMemory | None = None
+) -> GlossResult:
     """Korean text -> ``GlossResult`` (glosses with sources, sentence marks, skips, coverage).
 
     ``vocabulary``: the glosses the active text-to-pose backend can sign
     (``Text2Pose.known_glosses()``); the result then holds only those, and the data glosses
     the built-in inventory lacks are produced too (see ``vocabulary``). None: the built-in
-    inventory.
+    inventory. ``memory``: a :class:`~.memory.GlossMemory` (the app's: the checkpoint
+    folder's ``gloss_memory.json``) that glosses the sentence patterns of its training data
+    as that data does; None: the rules alone.
 
     Raises ``GlossError`` (a ``ValueError``) with a message for the UI when the text is not a
     string, is empty, is over ``MAX_CHARS`` characters, or has nothing signable in it.
     """
-    return analyzer_for(vocabulary).analyse(text)
+    result = analyzer_for(vocabulary).analyse(text)
+    return memory.apply(result, vocabulary) if memory is not None else result
