@@ -236,3 +236,59 @@ def test_output_is_at_the_data_rate_with_the_counters_length():
     assert out.extras["stopped_by"] == "counter"
     assert [t.gloss for t in out.timings] == ["지하철", "가다", "명동"]
     assert out.timings[-1].end == 19
+
+
+# ---------------------------------------------------------------------------- output modes
+
+
+def test_output_modes_train_the_closest_mode_and_decode_the_best_scored(small_prepared):
+    train_set = PoseDataset(small_prepared, "train")
+    data = AtModelRate(train_set, step=2)
+    batch = collate([data[i] for i in range(8)])
+    glosses = train_set.vocab.glosses
+    signers = sorted({int(r["signer_index"]) + 1 for r in train_set.records})
+    one = tiny_model(glosses=glosses, signers=signers)
+    several = tiny_model(glosses=glosses, signers=signers, modes=3)
+    init_weights(several, one, "one-mode model", verbose=False)
+    # each mode starts as a (slightly perturbed) copy of the one-mode model's output
+    per_mode = one.frame_out.weight.shape[0]
+    assert several.frame_out.weight.shape[0] == 3 * per_mode
+    for k in range(3):
+        part = several.frame_out.weight[k * per_mode : (k + 1) * per_mode]
+        assert torch.allclose(part, one.frame_out.weight, atol=0.05 * float(one.frame_out.weight.std().detach()))
+        assert not torch.equal(part, one.frame_out.weight)
+    several.train()
+    torch.manual_seed(1)
+    loss, parts = several(batch)
+    assert "modes" in parts and parts["modes"] == pytest.approx(np.log(3), abs=0.05)
+    loss.backward()
+    assert several.mode_out.weight.grad.abs().sum() > 0
+    # the frame loss is that of the closest mode: below the one-mode model's (equal copies)
+    one.train()
+    torch.manual_seed(1)
+    _, one_parts = one(batch)
+    assert parts["frames"] <= one_parts["frames"] * 1.05
+    # decoding takes the mode with the highest score: make mode 2 win, then mode 0
+    several.eval()
+    set_counter_rise(several, 0.1)
+    ids = several.vocab.encode(["지하철", "가다"])
+    outs = []
+    for winner in (2, 0):
+        with torch.no_grad():
+            several.mode_out.weight.zero_()
+            several.mode_out.bias.copy_(torch.tensor([0.0, 0.0, 0.0]))
+            several.mode_out.bias[winner] = 5.0
+            several.frame_out.bias.view(3, -1)[winner].add_(1.0)  # the winner's own look
+        values = several.generate_values(ids, [0, 0], [False, False], 1)[0]
+        outs.append(values)
+        with torch.no_grad():
+            several.frame_out.bias.view(3, -1)[winner].sub_(1.0)
+    assert len(outs[0]) == len(outs[1]) == 10
+    assert not torch.allclose(outs[0], outs[1])
+
+
+def test_one_mode_is_the_plain_model_and_modes_must_be_positive():
+    model = tiny_model()
+    assert model.mode_out is None and model.config.modes == 1
+    with pytest.raises(ValueError, match="modes"):
+        ProgressiveConfig(glosses=GLOSSES, signers=[1], modes=0)

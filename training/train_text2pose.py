@@ -226,12 +226,17 @@ def selection_metric(row: dict[str, float], select: str) -> float:
 
 def init_weights(model, source, path: str | Path, verbose: bool = True) -> None:
     """Copy ``source``'s weights into ``model`` (same glosses and signers required); keys
-    only one of them has are reported (a critic the new recipe adds starts fresh)."""
+    only one of them has are reported (a critic the new recipe adds starts fresh); a model
+    may adapt the source's weights to its own shapes (``adapt_source_state``)."""
     for key in ("glosses", "signers"):
         if list(getattr(source.config, key)) != list(getattr(model.config, key)):
             raise cli.UsageError(f"--init-from {path}: its {key} differ from this data's; "
                              "train from scratch (or prepare the data with the same ones)")  # fmt: skip
-    result = model.load_state_dict(source.state_dict(), strict=False)
+    state = source.state_dict()
+    adapt = getattr(model, "adapt_source_state", None)
+    if adapt is not None:  # e.g. one output made into several output modes
+        state = adapt(state)
+    result = model.load_state_dict(state, strict=False)
     if verbose:
         fresh = sorted({k.split(".")[0] for k in result.missing_keys})
         dropped = sorted({k.split(".")[0] for k in result.unexpected_keys})
@@ -396,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"a learned text2pose backend: {cli.backends_help('text2pose')}")
     ap.add_argument("--eval-clips", type=int, default=48, help="dev clips signed per check")
     ap.add_argument("--gloss-source", choices=("stage", "data"), default="stage",
-                    help="glosses from the gloss stage (as the app) or the corpus's own")
+                    help="glosses from the gloss stage's rules (the app without its gloss memory) "
+                         "or the clips' own")
     ap.add_argument("--bucket", action="store_true",
                     help="batches of similar clip lengths (less padding; faster)")
     ap.add_argument("--recognizer", metavar="DIR", default=None,

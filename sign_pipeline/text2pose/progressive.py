@@ -85,6 +85,8 @@ class ProgressiveConfig(Text2PoseConfig):
         noise_rate: float = 1.0,
         counter_noise: float = 0.01,
         counter_weight: float = 1.0,
+        modes: int = 1,
+        mode_floor: float = 0.05,
         **kwargs,
     ) -> None:
         self.hidden = int(hidden)
@@ -102,6 +104,15 @@ class ProgressiveConfig(Text2PoseConfig):
         #: Std of the noise on the input counter (fixed: the output counter is input + rises).
         self.counter_noise = float(counter_noise)
         self.counter_weight = float(counter_weight)
+        #: Output modes per chunk (1: one prediction). With K > 1 the decoder proposes K
+        #: chunks and scores them; training moves the closest one to the reference (and the
+        #: others by ``mode_floor`` of the loss, so none is left unused) and teaches the scores
+        #: to pick it; decoding takes the best-scored. Quick moves whose timing is uncertain
+        #: then get a mode each instead of their average.
+        self.modes = int(modes)
+        self.mode_floor = float(mode_floor)
+        if self.modes < 1:
+            raise ValueError(f"modes must be at least 1, got {modes}")
         super().__init__(**kwargs)
 
 
@@ -271,7 +282,11 @@ class ProgressiveTransformer(Text2PoseModel):
         self.clock_in = nn.Linear(c.hidden + PHASE_FEATURES, c.hidden)
         self.decoder = nn.ModuleList(DecoderLayer(c) for _ in range(c.decoder_layers))
         self.decoder_norm = nn.LayerNorm(c.hidden)
-        self.frame_out = nn.Linear(c.hidden, NUM_VALUES * (c.frames_per_step + c.future_frames))
+        self.frame_out = nn.Linear(
+            c.hidden, c.modes * NUM_VALUES * (c.frames_per_step + c.future_frames)
+        )
+        # the score of each output mode (absent with one mode)
+        self.mode_out = nn.Linear(c.hidden, c.modes) if c.modes > 1 else None
         self.counter_out = nn.Linear(c.hidden, c.frames_per_step)
         # standardisation of the relative frame values (fitted on the training data), the
         # loss weights and the hand critic
@@ -280,6 +295,9 @@ class ProgressiveTransformer(Text2PoseModel):
         # the scale of the noise put on the decoder's inputs in training
         self.register_buffer("error_std", torch.full((NUM_VALUES + 1,), 0.5))
         self.post_init()
+        if self.mode_out is not None:  # the modes start equally likely
+            nn.init.zeros_(self.mode_out.weight)
+            nn.init.zeros_(self.mode_out.bias)
 
     # ------------------------------------------------------------------ network
 
@@ -348,15 +366,16 @@ class ProgressiveTransformer(Text2PoseModel):
         cache: list[dict] | None = None,
         offset: int = 0,
         weights: bool = False,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor]:
         """One decoder step per chunk of ``frames_per_step`` frames.
 
         In: each step's previous chunk ``[B,S,r*254]`` (standardised values), the counter of
         its last frame ``[B,S]`` (0 at the start) and a start flag ``[B,S]``; the glosses'
         ends on the counter scale ``[B,N]`` say which gloss the counter is in. Out: the
-        predicted values ``[B,S,r+future,254]`` (the chunk, then the future frames), the
-        chunk's counters ``[B,S,r]`` (the input counter plus positive increments) and, if
-        asked, the last layer's cross-attention ``[B,S,N]``.
+        predicted values ``[B,S,K,r+future,254]`` of each of the K output modes (the chunk,
+        then the future frames), the chunk's counters ``[B,S,r]`` (the input counter plus
+        positive increments), if asked the last layer's cross-attention ``[B,S,N]``, and
+        the modes' scores ``[B,S,K]`` (zeros with one mode).
         """
         c = self.config
         s = previous.shape[1]
@@ -371,10 +390,31 @@ class ProgressiveTransformer(Text2PoseModel):
                          weights=weights and i == len(self.decoder) - 1)  # fmt: skip
             attn = a if a is not None else attn
         x = self.decoder_norm(x)
-        frames = self.frame_out(x).unflatten(-1, (c.frames_per_step + c.future_frames, NUM_VALUES))
+        frames = self.frame_out(x).unflatten(
+            -1, (c.modes, c.frames_per_step + c.future_frames, NUM_VALUES)
+        )
+        scores = (self.mode_out(x) if self.mode_out is not None
+                  else torch.zeros(*x.shape[:2], 1, device=x.device))  # fmt: skip
         # the counter only grows: each frame adds a positive increment (1/T when right)
         increments = F.softplus(self.counter_out(x)) * COUNTER_SCALE
-        return frames, counters[..., None] + increments.cumsum(-1), attn
+        return frames, counters[..., None] + increments.cumsum(-1), attn, scores
+
+    def adapt_source_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Another checkpoint's weights for this model (fine-tuning with ``--init-from``):
+        a source with fewer output modes gives each of this model's modes a copy of its
+        output layer (its first mode's), slightly perturbed so the modes can part."""
+        c = self.config
+        out = dict(state)
+        per_mode = NUM_VALUES * (c.frames_per_step + c.future_frames)
+        for name in ("frame_out.weight", "frame_out.bias"):
+            have, want = out.get(name), self.state_dict()[name]
+            if have is None or have.shape == want.shape or have.shape[0] % per_mode:
+                continue
+            first = have[:per_mode]
+            copies = first.repeat(c.modes, *([1] * (first.dim() - 1)))
+            g = torch.Generator().manual_seed(0)
+            out[name] = copies + 0.01 * first.std() * torch.randn(copies.shape, generator=g)
+        return out
 
     # ------------------------------------------------------------------ training
 
@@ -428,15 +468,29 @@ class ProgressiveTransformer(Text2PoseModel):
                 previous = previous.masked_fill(hide, 0.0)
             noise = torch.randn_like(prev_counter) * c.counter_noise
             prev_counter = (prev_counter + noise).clamp(min=0) * keep
-        pred, pred_counter, _ = self.decode(previous, prev_counter, start, signer, memory,
-                                            gloss_mask, ends)  # fmt: skip
+        pred, pred_counter, _, scores = self.decode(previous, prev_counter, start, signer,
+                                                    memory, gloss_mask, ends)  # fmt: skip
         idx = torch.arange(steps, device=dev)[:, None] * r + torch.arange(r + f, device=dev)
         target, ok = vals_p[:, idx], ok_p[:, idx]  # [B, S, r+f, 254]
         w = self.weights
-        err = (pred - target).abs() * w * ok
         den = ok.float() * w
-        frame_loss = err[:, :, :r].sum() / den[:, :, :r].sum().clamp(min=1)
-        future_loss = (err[:, :, r:].sum() / den[:, :, r:].sum().clamp(min=1)
+        # every mode's weighted L1 per step; the closest mode (on the chunk) learns it
+        err = (pred - target[:, :, None]).abs() * w * ok[:, :, None]  # [B, S, K, r+f, 254]
+        chunk_err, future_err = err[..., :r, :].sum((-1, -2)), err[..., r:, :].sum((-1, -2))
+        mode_loss = torch.zeros((), device=dev)
+        if c.modes > 1:
+            best = chunk_err.detach().argmin(-1)  # [B, S]
+            share = F.one_hot(best, c.modes).float()
+            share = share * (1 - c.mode_floor) + (1 - share) * c.mode_floor / (c.modes - 1)
+            step_ok = ok[:, :, :r].any(-1).any(-1).float()  # steps with a frame to learn
+            picked = F.cross_entropy(scores.flatten(0, 1), best.flatten(), reduction="none")
+            mode_loss = (picked * step_ok.flatten()).sum() / step_ok.sum().clamp(min=1)
+            pred = pred.gather(2, best[:, :, None, None, None].expand(-1, -1, 1, *pred.shape[3:]))
+        else:
+            share = torch.ones_like(chunk_err)
+        pred = pred[:, :, 0]
+        frame_loss = (chunk_err * share).sum() / den[:, :, :r].sum().clamp(min=1)
+        future_loss = ((future_err * share).sum() / den[:, :, r:].sum().clamp(min=1)
                        if f else torch.zeros((), device=dev))  # fmt: skip
         # velocity: the predicted change between consecutive frames must match the reference's
         seq = pred[:, :, :r].reshape(b, steps * r, NUM_VALUES)[:, :t]
@@ -450,13 +504,14 @@ class ProgressiveTransformer(Text2PoseModel):
             frame_mask.sum()
         )
         loss = (frame_loss + 0.5 * future_loss + c.velocity_weight * velocity_loss
-                + c.counter_weight * (counter_loss + duration_loss))  # fmt: skip
+                + c.counter_weight * (counter_loss + duration_loss) + mode_loss)  # fmt: skip
         if self.training:
             self._update_error_std(seq.detach(), values, okv, seq_counter.detach(), counters,
                                    frame_mask)  # fmt: skip
         parts = {"frames": frame_loss.item(), "future": future_loss.item(),
                  "velocity": velocity_loss.item(), "counter": counter_loss.item(),
-                 "duration": duration_loss.item()}  # fmt: skip
+                 "duration": duration_loss.item(),
+                 **({"modes": mode_loss.item()} if c.modes > 1 else {})}  # fmt: skip
         return self.with_critic_loss(loss, parts, values, seq, okv, frame_mask)
 
     @torch.no_grad()
@@ -501,9 +556,10 @@ class ProgressiveTransformer(Text2PoseModel):
         values, counters, attns = [], [], []
         stopped = False
         for step in range(-(-cap // r)):
-            pred, cs, attn = self.decode(previous, counter, start, onehot, memory, gloss_mask,
-                                         ends, cache=cache, offset=step, weights=True)  # fmt: skip
-            chunk, cs = pred[0, 0, :r], cs[0, 0]
+            pred, cs, attn, scores = self.decode(previous, counter, start, onehot, memory,
+                                                 gloss_mask, ends, cache=cache, offset=step,
+                                                 weights=True)  # fmt: skip
+            chunk, cs = pred[0, 0, int(scores[0, 0].argmax()), :r], cs[0, 0]
             last = float(counter)
             for k in range(r):
                 values.append(chunk[k])
