@@ -292,3 +292,39 @@ def test_one_mode_is_the_plain_model_and_modes_must_be_positive():
     assert model.mode_out is None and model.config.modes == 1
     with pytest.raises(ValueError, match="modes"):
         ProgressiveConfig(glosses=GLOSSES, signers=[1], modes=0)
+
+
+def test_the_energy_loss_compares_how_far_the_arms_travel_not_when():
+    model = tiny_model(energy_weight=1.0)
+    torch.manual_seed(0)
+    t = torch.linspace(0, 6 * np.pi, 40)
+    values = torch.randn(2, 1, 254) * 0.1 + torch.sin(t)[None, :, None] * torch.rand(2, 1, 254)
+    ok = torch.ones(2, 40, 254, dtype=torch.bool)
+    assert float(model.energy_loss(values, values, ok)) == pytest.approx(0.0, abs=1e-4)
+    # moving half as far is half wrong, wherever it moves
+    mean = values.mean(1, keepdim=True)
+    half = mean + 0.5 * (values - mean)
+    assert float(model.energy_loss(half, values, ok)) == pytest.approx(0.5, abs=1e-3)
+    # the same movement a little later: no energy error, a large velocity error
+    late = torch.cat([values[:, :3], values[:, :-3]], 1)
+    assert float(model.energy_loss(late, values, ok)) < 0.1
+    assert float(model.velocity_loss(late, values, ok)) > 5 * float(
+        model.velocity_loss(values + 0.001, values, ok)
+    )
+    # frames where a point was not detected do not count
+    gone = ok.clone()
+    gone[:, 10:20] = False
+    still = values.clone()
+    still[:, 10:20] = 100.0  # would be a huge jump if it counted
+    assert float(model.energy_loss(still, values, gone)) < 0.3
+
+
+def test_the_energy_loss_is_part_of_training_when_weighted(small_prepared):
+    train_set = PoseDataset(small_prepared, "train")
+    batch = collate([AtModelRate(train_set, step=2)[i] for i in range(4)])
+    signers = sorted({int(r["signer_index"]) + 1 for r in train_set.records})
+    for weight, present in ((0.0, False), (1.0, True)):
+        model = tiny_model(glosses=train_set.vocab.glosses, signers=signers, energy_weight=weight)
+        model.train()
+        loss, parts = model(batch)
+        assert ("energy" in parts) == present and torch.isfinite(loss)

@@ -134,6 +134,18 @@ def test_the_hand_critic_judges_the_post_net_hands(small_batch):
     assert model.postnet_out.bias.grad.abs().sum() > 0
 
 
+def test_the_energy_loss_judges_the_post_net_arms(small_batch):
+    data, batch = small_batch
+    model = Tacotron(TacotronConfig(glosses=data.dataset.vocab.glosses, signers=[1, 2],
+                                    embed=32, attention_rnn=32, decoder_rnn=32,
+                                    energy_weight=1.0))  # fmt: skip
+    model.train()
+    loss, parts = model(batch)
+    assert parts["energy"] > 0 and torch.isfinite(loss)
+    loss.backward()
+    assert model.postnet_out.bias.grad.abs().sum() > 0
+
+
 def test_training_command_saves_and_resumes(small_prepared, tmp_path):
     common = dict(backend="tacotron", data=small_prepared, out=tmp_path, seed=0, batch_size=8,
                   model_config={"embed": 32, "attention_rnn": 32, "decoder_rnn": 32},

@@ -37,6 +37,10 @@ _REFERENCE[sk.LEFT_HAND.start + 1 : sk.LEFT_HAND.stop] = sk.L_HAND_WRIST
 _REFERENCE[sk.RIGHT_HAND.start + 1 : sk.RIGHT_HAND.stop] = sk.R_HAND_WRIST
 _RELATIVE = _REFERENCE != np.arange(sk.NUM_POINTS)
 _HAND_POINTS = np.r_[sk.LEFT_HAND, sk.RIGHT_HAND]
+#: The points whose travel :meth:`Text2PoseModel.energy_loss` compares: shoulders, elbows,
+#: the body's and the hands' wrists (absolute, not relative, values).
+_ARM_POINTS = np.array([sk.R_SHOULDER, sk.L_SHOULDER, sk.R_ELBOW, sk.L_ELBOW, sk.R_WRIST,
+                        sk.L_WRIST, sk.R_HAND_WRIST, sk.L_HAND_WRIST])  # fmt: skip
 
 
 def to_relative(kp: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -202,6 +206,7 @@ class Text2PoseConfig(SignModelConfig):
         face_weight: float = 0.3,
         velocity_weight: float = 1.0,
         adversarial_weight: float = 0.0,
+        energy_weight: float = 0.0,
         synthetic: bool = False,
         **kwargs,
     ) -> None:
@@ -223,6 +228,8 @@ class Text2PoseConfig(SignModelConfig):
         self.velocity_weight = float(velocity_weight)
         #: Weight of the hand-motion critic's adversarial loss (0: no critic in the model).
         self.adversarial_weight = float(adversarial_weight)
+        #: Weight of the arms' travel loss (:meth:`Text2PoseModel.energy_loss`; 0: none).
+        self.energy_weight = float(energy_weight)
         #: Trained on the synthetic demo corpus (placeholder signs).
         self.synthetic = bool(synthetic)
         super().__init__(**kwargs)
@@ -279,6 +286,35 @@ class Text2PoseModel(StandardisedFrames, SignPreTrainedModel):
         v_ok = ok[:, 1:] & ok[:, :-1]
         v_err = ((pred[:, 1:] - pred[:, :-1]) - (values[:, 1:] - values[:, :-1])).abs() * w
         return (v_err * v_ok).sum() / (v_ok.float() * w).sum().clamp(min=1)
+
+    def energy_loss(
+        self, pred: torch.Tensor, values: torch.Tensor, ok: torch.Tensor
+    ) -> torch.Tensor:
+        """How far the arms travel, clip by clip, against the reference ``[B,T,254]``: per
+        clip and arm point (:data:`_ARM_POINTS`) the mean distance moved over 1 and over 2
+        frames, compared as a relative L1. It has no timing in it, so a move whose timing is
+        uncertain cannot be averaged away to a slow one, as it is in the frame and velocity
+        losses."""
+        idx = torch.as_tensor(np.stack([2 * _ARM_POINTS, 2 * _ARM_POINTS + 1], -1),
+                              device=pred.device)  # fmt: skip
+        scale, shift = self.value_std[idx], self.value_mean[idx]
+        ok_p = ok[..., idx[:, 0]] & ok[..., idx[:, 1]]  # [B, T, P]
+        pos_pred, pos_ref = pred[..., idx] * scale + shift, values[..., idx] * scale + shift
+        diff = pred.new_zeros(())
+        total = pred.new_zeros(())
+        for lag in (1, 2):
+            m = (ok_p[:, lag:] & ok_p[:, :-lag]).float()
+            n = m.sum(1).clamp(min=1)
+
+            def travel(pos: torch.Tensor, lag: int = lag, m: torch.Tensor = m,
+                       n: torch.Tensor = n) -> torch.Tensor:  # fmt: skip
+                step = pos[:, lag:] - pos[:, :-lag]
+                return ((step.square().sum(-1) + 1e-8).sqrt() * m).sum(1) / n  # [B, P]
+
+            ref = travel(pos_ref)
+            diff = diff + (travel(pos_pred) - ref).abs().sum()
+            total = total + ref.sum()
+        return diff / total.clamp(min=1e-6)
 
     def with_critic_loss(
         self,

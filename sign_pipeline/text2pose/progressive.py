@@ -495,6 +495,8 @@ class ProgressiveTransformer(Text2PoseModel):
         # velocity: the predicted change between consecutive frames must match the reference's
         seq = pred[:, :, :r].reshape(b, steps * r, NUM_VALUES)[:, :t]
         velocity_loss = self.velocity_loss(seq, values, okv)
+        energy_loss = (self.energy_loss(seq, values, okv) if c.energy_weight > 0
+                       else torch.zeros((), device=dev))  # fmt: skip
         seq_counter = pred_counter.reshape(b, steps * r)[:, :t]
         counter_loss = ((seq_counter - counters).abs() * frame_mask).sum() / frame_mask.sum()
         # and each increment relative to 1/T (an error here is a length error)
@@ -504,14 +506,16 @@ class ProgressiveTransformer(Text2PoseModel):
             frame_mask.sum()
         )
         loss = (frame_loss + 0.5 * future_loss + c.velocity_weight * velocity_loss
-                + c.counter_weight * (counter_loss + duration_loss) + mode_loss)  # fmt: skip
+                + c.counter_weight * (counter_loss + duration_loss) + mode_loss
+                + c.energy_weight * energy_loss)  # fmt: skip
         if self.training:
             self._update_error_std(seq.detach(), values, okv, seq_counter.detach(), counters,
                                    frame_mask)  # fmt: skip
         parts = {"frames": frame_loss.item(), "future": future_loss.item(),
                  "velocity": velocity_loss.item(), "counter": counter_loss.item(),
                  "duration": duration_loss.item(),
-                 **({"modes": mode_loss.item()} if c.modes > 1 else {})}  # fmt: skip
+                 **({"modes": mode_loss.item()} if c.modes > 1 else {}),
+                 **({"energy": energy_loss.item()} if c.energy_weight > 0 else {})}  # fmt: skip
         return self.with_critic_loss(loss, parts, values, seq, okv, frame_mask)
 
     @torch.no_grad()

@@ -412,6 +412,8 @@ class Tacotron(Text2PoseModel):
         pre_loss = ((pre - values).abs() * w * ok).sum() / den
         post_loss = ((post - values).abs() * w * ok).sum() / den
         velocity_loss = self.velocity_loss(post, values, ok)
+        energy_loss = (self.energy_loss(post, values, ok) if c.energy_weight > 0
+                       else torch.zeros((), device=dev))  # fmt: skip
         last = torch.arange(t, device=dev)[None] == (lengths - 1)
         stop_loss = (F.binary_cross_entropy_with_logits(
             stop_logits, last.float(), pos_weight=torch.tensor(8.0, device=dev),
@@ -420,10 +422,12 @@ class Tacotron(Text2PoseModel):
         penalty = self.guide(steps, lengths, gloss_mask, batch.get("gloss_ends"))
         attention_loss = ((attention * penalty).sum(-1) * step_mask).sum() / step_mask.sum()
         loss = (pre_loss + post_loss + c.velocity_weight * velocity_loss
-                + c.stop_weight * stop_loss + c.attention_weight * attention_loss)  # fmt: skip
+                + c.stop_weight * stop_loss + c.attention_weight * attention_loss
+                + c.energy_weight * energy_loss)  # fmt: skip
         parts = {"frames": pre_loss.item(), "postnet": post_loss.item(),
                  "velocity": velocity_loss.item(), "stop": stop_loss.item(),
-                 "attention": attention_loss.item()}  # fmt: skip
+                 "attention": attention_loss.item(),
+                 **({"energy": energy_loss.item()} if c.energy_weight > 0 else {})}  # fmt: skip
         return self.with_critic_loss(loss, parts, values, post, ok, frame_mask)
 
     # ------------------------------------------------------------------ generation
