@@ -190,15 +190,32 @@ def shoulder_width(keypoints: np.ndarray, mask: np.ndarray) -> float:
     return width
 
 
-def _wrist_speeds(kp: np.ndarray, m: np.ndarray, side: str) -> np.ndarray:
-    """Per-frame wrist displacements (input units) between consecutive detected frames."""
+def _wrist_speeds(kp: np.ndarray, m: np.ndarray, side: str, smooth: int = 1) -> np.ndarray:
+    """Per-frame wrist displacements (input units) between consecutive detected frames;
+    ``smooth`` > 1: of the wrist track averaged over that many frames (centred, within each
+    run of detected frames, ends held), which leaves out frame-to-frame jitter."""
     body, hand, _ = _SIDES[side]
-    pos = np.where(m[:, body, None], kp[:, body], kp[:, hand])
+    pos = np.where(m[:, body, None], kp[:, body], kp[:, hand]).astype(np.float64)
     ok = m[:, body] | m[:, hand]
     if len(pos) < 2:
         return np.zeros(0)
+    if smooth > 1:
+        half = smooth // 2
+        idx = np.flatnonzero(ok)
+        for run in np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1):
+            if len(run) > 1:
+                seg = np.pad(pos[run], ((half, half), (0, 0)), mode="edge")
+                sums = np.cumsum(np.pad(seg, ((1, 0), (0, 0))), axis=0)
+                pos[run] = (sums[smooth:] - sums[:-smooth]) / smooth
     both = ok[1:] & ok[:-1]
     return np.linalg.norm(np.diff(pos, axis=0), axis=-1)[both]
+
+
+def smoothing_frames(fps: float) -> int:
+    """Frames of the moving average for the smoothed wrist speed: a sixth of a second,
+    odd (5 at 30 fps, 3 at 15)."""
+    n = max(1, int(round(float(fps) / 6)))
+    return n if n % 2 else n + 1
 
 
 def _tip_distances(kp: np.ndarray, m: np.ndarray, side: str, offset: int) -> np.ndarray:
@@ -221,10 +238,11 @@ def _articulation(kp: np.ndarray, m: np.ndarray, side: str) -> float:
 class _Motion:
     """One sequence's raw motion figures, already in shoulder widths (per frame)."""
 
-    def __init__(self, keypoints: np.ndarray, mask: np.ndarray):
+    def __init__(self, keypoints: np.ndarray, mask: np.ndarray, smooth: int = 5):
         kp, m = _check_sequence(keypoints, mask, "keypoints")
         kp = kp / shoulder_width(kp, m)
         self.speeds = {s: _wrist_speeds(kp, m, s) for s in _SIDES}
+        self.smooth_speeds = {s: _wrist_speeds(kp, m, s, smooth) for s in _SIDES}
         self.sizes = {s: _tip_distances(kp, m, s, 12) for s in _SIDES}
         self.articulation = {s: _articulation(kp, m, s) for s in _SIDES}
 
@@ -260,6 +278,9 @@ def motion_stats(
       wrist's speed in SW per second (displacement per frame x ``fps``). The wrist is the
       body wrist, or the hand's wrist point where the body one is missing; a speed is taken
       only between consecutive frames where the wrist was detected;
+    - ``wrist_speed_smooth_mean``: the same mean after averaging the wrist track over a sixth
+      of a second (:func:`smoothing_frames`): the movement without frame-to-frame jitter
+      (detector noise in real keypoints, a shaking output);
     - ``nondominant_ratio``: mean non-dominant wrist speed / mean dominant wrist speed;
     - ``hand_size``: median over frames of the dominant hand's wrist to middle fingertip
       distance (SW);
@@ -270,7 +291,7 @@ def motion_stats(
     A figure with no data (no two consecutive detected frames, no hand) is NaN.
     """
     _check_dominant(dominant)
-    mo = _Motion(keypoints, mask)
+    mo = _Motion(keypoints, mask, smoothing_frames(fps))
     if dominant is None:
         dominant = "right" if mo.travel("right") >= mo.travel("left") else "left"
     nondominant = "left" if dominant == "right" else "right"
@@ -280,6 +301,7 @@ def motion_stats(
         "dominant": dominant,
         "wrist_speed_mean": _mean(speed),
         "wrist_speed_p95": float(np.percentile(speed, 95)) if len(speed) else float("nan"),
+        "wrist_speed_smooth_mean": _mean(mo.smooth_speeds[dominant] * float(fps)),
         "nondominant_ratio": _ratio(mo.speeds[nondominant], mo.speeds[dominant]),
         "hand_size": float(np.median(sizes)) if len(sizes) else float("nan"),
         "articulation": mo.articulation[dominant],
@@ -294,14 +316,15 @@ def pooled_motion_stats(
     """:func:`motion_stats` over many sequences (e.g. one signer's or one backend's clips).
 
     Each sequence is scaled by its own shoulder width. ``dominant`` defaults to the side
-    that travels further over all sequences together. ``wrist_speed_mean``/``_p95`` and
+    that travels further over all sequences together. ``wrist_speed_mean``/``_p95``/
+    ``_smooth_mean`` and
     ``hand_size`` pool the frames of every sequence; ``nondominant_ratio`` is the median of
     the per-sequence ratios (as the corpus realism check reports it); ``articulation`` is
     the mean of the per-sequence values (a std over time only means something within a
     clip). Also returns ``sequences``: how many were measured.
     """
     _check_dominant(dominant)
-    motions = [_Motion(kp, m) for kp, m in sequences]
+    motions = [_Motion(kp, m, smoothing_frames(fps)) for kp, m in sequences]
     if not motions:
         raise ValueError("no sequences to measure")
     if dominant is None:
@@ -319,6 +342,9 @@ def pooled_motion_stats(
         "dominant": dominant,
         "wrist_speed_mean": _mean(speed),
         "wrist_speed_p95": float(np.percentile(speed, 95)) if len(speed) else float("nan"),
+        "wrist_speed_smooth_mean": _mean(
+            np.concatenate([mo.smooth_speeds[dominant] for mo in motions]) * float(fps)
+        ),
         "nondominant_ratio": float(np.median(ratios)) if ratios else float("nan"),
         "hand_size": float(np.median(sizes)) if len(sizes) else float("nan"),
         "articulation": float(np.mean(arts)) if arts else float("nan"),

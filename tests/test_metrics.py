@@ -164,6 +164,31 @@ def test_constant_speed_in_shoulder_widths_per_second():
     assert left["nondominant_ratio"] == pytest.approx(2.0, rel=1e-5)
 
 
+def test_smoothed_wrist_speed_leaves_out_jitter_not_movement():
+    kp, m = still_pose(31)
+    kp = move(kp, "right", (0.05, 0.0))  # 1.5 SW/s
+    st = metrics.motion_stats(kp, m, fps=30)
+    # a 5-frame average holds the ends: steps of 0.6, 0.8, then 1, ..., 0.8, 0.6 x 0.05
+    assert metrics.smoothing_frames(30) == 5 and metrics.smoothing_frames(15) == 3
+    assert st["wrist_speed_smooth_mean"] == pytest.approx(1.5 * 28.8 / 30, rel=1e-4)
+    shaky = kp.copy()
+    jitter = np.where(np.arange(31) % 2 == 0, 0.01, -0.01).astype(np.float32)
+    shaky[:, sk.R_WRIST, 1] += jitter  # the wrist shakes across its path
+    shaky_st = metrics.motion_stats(shaky, m, fps=30)
+    assert shaky_st["wrist_speed_mean"] > 1.6  # the shake counts frame by frame ...
+    assert shaky_st["wrist_speed_smooth_mean"] == pytest.approx(
+        st["wrist_speed_smooth_mean"], rel=0.02
+    )  # ... not once averaged over a sixth of a second
+    still, mask = still_pose(31)
+    still[:, sk.R_WRIST, 1] += jitter
+    only_shake = metrics.motion_stats(still, mask, fps=30, dominant="right")
+    assert only_shake["wrist_speed_smooth_mean"] < only_shake["wrist_speed_mean"] / 4
+    pooled = metrics.pooled_motion_stats([(kp, m), (shaky, m)], fps=30)
+    assert pooled["wrist_speed_smooth_mean"] == pytest.approx(
+        (st["wrist_speed_smooth_mean"] + shaky_st["wrist_speed_smooth_mean"]) / 2, rel=1e-5
+    )
+
+
 def test_dominant_is_the_hand_that_moves_more_and_hand_wrist_fills_in():
     kp, m = still_pose(11)
     kp = move(kp, "left", (0.1, 0.0))

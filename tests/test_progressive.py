@@ -305,12 +305,20 @@ def test_the_energy_loss_compares_how_far_the_arms_travel_not_when():
     mean = values.mean(1, keepdim=True)
     half = mean + 0.5 * (values - mean)
     assert float(model.energy_loss(half, values, ok)) == pytest.approx(0.5, abs=1e-3)
-    # the same movement a little later: no energy error, a large velocity error
-    late = torch.cat([values[:, :3], values[:, :-3]], 1)
-    assert float(model.energy_loss(late, values, ok)) < 0.1
+    # the same movement a little later: a small energy error, a large velocity error
+    late = torch.cat([values[:, :2], values[:, :-2]], 1)
+    # a saw-tooth within each decoder step (3 frames) travels nothing over a step
+    tooth = values + (torch.arange(40) % 3 == 1).float()[None, :, None] * 0.5
+    assert float(model.energy_loss(tooth, values, ok)) < 0.05
+    assert float(model.energy_loss(late, values, ok)) < 0.2
     assert float(model.velocity_loss(late, values, ok)) > 5 * float(
         model.velocity_loss(values + 0.001, values, ok)
     )
+    # moving in the next window instead, where the reference holds still: wrong twice
+    moving = torch.linspace(0, 1, 12)[None, :, None].expand(2, 12, 254)
+    ref = torch.cat([moving, moving[:, -1:].expand(2, 28, 254)], 1)
+    pred = torch.cat([ref[:, :1].expand(2, 12, 254), moving, moving[:, -1:].expand(2, 16, 254)], 1)
+    assert float(model.energy_loss(pred, ref, ok)) == pytest.approx(2.0, abs=0.35)
     # frames where a point was not detected do not count
     gone = ok.clone()
     gone[:, 10:20] = False

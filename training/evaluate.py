@@ -63,8 +63,8 @@ from sign_pipeline.pose2video.placement import to_pixels
 from sign_pipeline.text2pose.base import GlossInput, PoseOutput
 from training.dataset import load_clip, load_manifest, load_summary
 
-MOTION_KEYS = ("wrist_speed_mean", "wrist_speed_p95", "nondominant_ratio", "hand_size",
-               "articulation")  # fmt: skip
+MOTION_KEYS = ("wrist_speed_mean", "wrist_speed_p95", "wrist_speed_smooth_mean",
+               "nondominant_ratio", "hand_size", "articulation")  # fmt: skip
 VIDEO_PARTS = ("face", "left_hand", "right_hand")
 #: The floor row first remakes a few reference clips with the corpus's own seed: their DTW
 #: to the reference must be ~0 (JSON rounding), else the generator has changed since.
@@ -824,7 +824,8 @@ def evaluate(
                    "(references and floor: vs the clip's own glosses); total errors / total "
                    "glosses",
             "motion": "metrics.pooled_motion_stats, dominant = right; speeds in shoulder "
-                      "widths per second",
+                      "widths per second; wrist_speed_smooth_mean after a 1/6 s moving average "
+                      "of the wrist track",
             "video": "sampled frames against the real video; relative flicker on whole clips",
             "pose_consistency": "MediaPipe Holistic on the pose-to-video frames vs the "
                                 "keypoints they were drawn from; hands_vs_avatar: hand found "
@@ -888,7 +889,7 @@ def format_tables(results: dict) -> str:
     else:
         lines.append(f"Recogniser: not available ({rec.get('reason')}); WER not reported.")
     lines += ["", "| text to pose | clips | DTW | hands DTW | length err | BT WER | wrist speed "
-              "mean / p95 (SW/s) | non-dom ratio | hand size | articulation | ms/sentence | "
+              "mean / p95 / smoothed (SW/s) | non-dom ratio | hand size | articulation | ms/sentence | "
               "params | MB |", "|" + "---|" * 13]  # fmt: skip
     for row in results["text2pose"]:
         mo = row["motion"] or {}
@@ -899,7 +900,8 @@ def format_tables(results: dict) -> str:
                 str(row["clips"]),
                 _fmt(row["dtw"]), _fmt(row["hands_dtw"]), _fmt(row["length_error"]),
                 _fmt(row["wer"]),
-                f"{_fmt(mo.get('wrist_speed_mean'), 2)} / {_fmt(mo.get('wrist_speed_p95'), 2)}",
+                f"{_fmt(mo.get('wrist_speed_mean'), 2)} / {_fmt(mo.get('wrist_speed_p95'), 2)}"
+                f" / {_fmt(mo.get('wrist_speed_smooth_mean'), 2)}",
                 _fmt(mo.get("nondominant_ratio"), 2), _fmt(mo.get("hand_size"), 3),
                 _fmt(mo.get("articulation"), 3), _fmt(row["ms_per_sentence"], 1),
                 "—" if params is None else f"{params:,}", _fmt(row.get("checkpoint_mb"), 1),

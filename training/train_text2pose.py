@@ -200,6 +200,8 @@ def evaluate_clips(backend, clips: list[dict], recognizer=None) -> dict[str, flo
         "dev_hands_dtw": float(np.mean(hd)),
         "dev_length_error": float(np.mean(le)),
         "dev_speed_ratio": gen["wrist_speed_mean"] / ref["wrist_speed_mean"],
+        # the same with the jitter averaged out (a shaking output cannot pass for speed)
+        "dev_smooth_speed_ratio": gen["wrist_speed_smooth_mean"] / ref["wrist_speed_smooth_mean"],
         "dev_articulation_ratio": gen["articulation"] / ref["articulation"],
         "dev_model_stops": float(np.mean(stops)),
         **({"dev_attention_failures": float(np.mean(fails))} if fails else {}),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from sign_pipeline import motion
@@ -37,6 +38,9 @@ _REFERENCE[sk.LEFT_HAND.start + 1 : sk.LEFT_HAND.stop] = sk.L_HAND_WRIST
 _REFERENCE[sk.RIGHT_HAND.start + 1 : sk.RIGHT_HAND.stop] = sk.R_HAND_WRIST
 _RELATIVE = _REFERENCE != np.arange(sk.NUM_POINTS)
 _HAND_POINTS = np.r_[sk.LEFT_HAND, sk.RIGHT_HAND]
+#: Decoder steps per window of :meth:`Text2PoseModel.energy_loss` (4 x 3 frames at 15 fps:
+#: 0.8 s, about a sign).
+ENERGY_WINDOW_STEPS = 4
 #: The points whose travel :meth:`Text2PoseModel.energy_loss` compares: shoulders, elbows,
 #: the body's and the hands' wrists (absolute, not relative, values).
 _ARM_POINTS = np.array([sk.R_SHOULDER, sk.L_SHOULDER, sk.R_ELBOW, sk.L_ELBOW, sk.R_WRIST,
@@ -290,11 +294,15 @@ class Text2PoseModel(StandardisedFrames, SignPreTrainedModel):
     def energy_loss(
         self, pred: torch.Tensor, values: torch.Tensor, ok: torch.Tensor
     ) -> torch.Tensor:
-        """How far the arms travel, clip by clip, against the reference ``[B,T,254]``: per
-        clip and arm point (:data:`_ARM_POINTS`) the mean distance moved over 1 and over 2
-        frames, compared as a relative L1. It has no timing in it, so a move whose timing is
-        uncertain cannot be averaged away to a slow one, as it is in the frame and velocity
-        losses."""
+        """How far the arms travel against the reference ``[B,T,254]``: per arm point
+        (:data:`_ARM_POINTS`) and window of :data:`ENERGY_WINDOW_STEPS` decoder steps, the
+        distance moved over one and over two steps (``frames_per_step`` frames and twice
+        that), compared as a relative L1. Inside a window it has no timing, so a move whose
+        exact timing is uncertain cannot be averaged away to a slow one, as it is in the
+        frame and velocity losses. Over whole steps, not single frames: measured frame by
+        frame, the model added travel by swinging within each step and back at the next (a
+        saw-tooth on held poses); per window, not per clip: measured over the whole clip, it
+        made up for moves it missed by wobbling where the reference holds still."""
         idx = torch.as_tensor(np.stack([2 * _ARM_POINTS, 2 * _ARM_POINTS + 1], -1),
                               device=pred.device)  # fmt: skip
         scale, shift = self.value_std[idx], self.value_mean[idx]
@@ -302,14 +310,20 @@ class Text2PoseModel(StandardisedFrames, SignPreTrainedModel):
         pos_pred, pos_ref = pred[..., idx] * scale + shift, values[..., idx] * scale + shift
         diff = pred.new_zeros(())
         total = pred.new_zeros(())
-        for lag in (1, 2):
-            m = (ok_p[:, lag:] & ok_p[:, :-lag]).float()
-            n = m.sum(1).clamp(min=1)
+        r = self.config.frames_per_step
+        window = ENERGY_WINDOW_STEPS * r
+        for lag in (r, 2 * r):
+            if pred.shape[1] <= lag:
+                continue
+            m = (ok_p[:, lag:] & ok_p[:, :-lag]).float()  # [B, T-lag, P]
+            pad = -m.shape[1] % window
 
             def travel(pos: torch.Tensor, lag: int = lag, m: torch.Tensor = m,
-                       n: torch.Tensor = n) -> torch.Tensor:  # fmt: skip
+                       pad: int = pad) -> torch.Tensor:  # fmt: skip
                 step = pos[:, lag:] - pos[:, :-lag]
-                return ((step.square().sum(-1) + 1e-8).sqrt() * m).sum(1) / n  # [B, P]
+                moved = (step.square().sum(-1) + 1e-8).sqrt() * m  # [B, T-lag, P]
+                moved = F.pad(moved, (0, 0, 0, pad))
+                return moved.unflatten(1, (-1, window)).sum(2)  # [B, windows, P]
 
             ref = travel(pos_ref)
             diff = diff + (travel(pos_pred) - ref).abs().sum()
