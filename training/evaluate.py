@@ -359,6 +359,10 @@ def evaluate_text2pose(
 
     fps = float(records[0]["fps"])
     clips = {r["clip_id"]: load_clip(data, r["clip_id"]) for r in records}
+    # what every backend is asked for (and read back against): once per sentence
+    glossed = {r["sentence"]: GlossInput.from_gloss_result(text_to_gloss(r["sentence"],
+                                                                         memory=memory))
+               for r in records}  # fmt: skip
     by_sentence: dict[str, list[dict]] = {}
     for r in load_manifest(data, "test"):
         if r.get("sentence") and r.get("glosses"):
@@ -383,7 +387,7 @@ def evaluate_text2pose(
     rows.append(ref_result)
     judge = {"ms_per_sentence": float(np.median(ref.ms)) if ref.ms else None}
     if recognizer is not None:  # controls: the WER of signing that is wrong on purpose
-        judge.update(recognizer_controls(records, clips, ref.readback, recognizer, memory))
+        judge.update(recognizer_controls(records, clips, ref.readback, recognizer, glossed))
 
     # the floor: another rendition of the same sentence by the same signer
     floor = KeypointRow("floor", "reference", "same sentence and signer, corpus generator "
@@ -440,9 +444,6 @@ def evaluate_text2pose(
     by_sentence: dict[str, list[dict]] = {}
     for r in records:
         by_sentence.setdefault(r["sentence"], []).append(r)
-    glossed = {r["sentence"]: GlossInput.from_gloss_result(text_to_gloss(r["sentence"],
-                                                                         memory=memory))
-               for r in records}  # fmt: skip
     for name in names:
         with contextlib.ExitStack() as stack:
             if name == "lexicon":
@@ -520,7 +521,7 @@ def recognizer_controls(
     clips: dict[str, dict],
     readback: list[tuple[list[str], list[str]]],
     recognizer: BackTranslator,
-    memory=None,
+    glossed: dict[str, GlossInput],
 ) -> dict:
     """WER of two wrong answers, to show the recogniser's scale next to its floor:
     ``wer_other_sentence`` reads each test clip's neighbour of another sentence against this
@@ -528,12 +529,11 @@ def recognizer_controls(
     the floor a text-to-pose row is held to: ``wer_references_vs_asked`` reads the reference
     clips against the glosses the gloss stage gives their sentence (what every backend is
     asked to sign and judged against), which differ from the corpus's own glosses in
-    ``sentences_signed_otherwise`` test sentences (dropped or reordered glosses)."""
-    from sign_pipeline.gloss import text_to_gloss
-
+    ``sentences_signed_otherwise`` test sentences (dropped or reordered glosses); ``glossed``:
+    sentence -> what the backends are asked for."""
     asked, differ = [], set()
     for r, (hyp, own) in zip(records, readback):
-        stage = GlossInput.from_gloss_result(text_to_gloss(r["sentence"], memory=memory)).glosses
+        stage = glossed[r["sentence"]].glosses
         asked.append((hyp, stage))
         if list(stage) != list(own):
             differ.add(r["sentence"])

@@ -226,14 +226,14 @@ def learn(pairs: Iterable[tuple[Sequence[str], Sequence[str]]], source: str = ""
     for rules, data in pairs:
         if rules != data and rules:
             differing.setdefault(rules, data)  # the first glossing of a sentence wins
+    scripts = {rules: edit_script(rules, data) for rules, data in differing.items()}
     groups: dict[tuple, list[tuple[str, ...]]] = defaultdict(list)
-    for rules, data in differing.items():
-        steps = edit_script(rules, data)
+    for rules, steps in scripts.items():
         kept = frozenset(s for s in steps if isinstance(s, int))
         # what must be equal for two sentences to share a pattern: the glosses not kept
         fixed = tuple(g for i, g in enumerate(rules) if i not in kept)
         groups[(len(rules), steps, fixed)].append(rules)
-    patterns = [Pattern(rules, edit_script(rules, data)) for rules, data in differing.items()]
+    patterns = [Pattern(rules, steps) for rules, steps in scripts.items()]
     for (_, steps, _), members in groups.items():
         if len(members) < 2:
             continue

@@ -73,6 +73,15 @@ def value_weights(hand_weight: float, face_weight: float) -> torch.Tensor:
     return w.reshape(-1)
 
 
+def _window_travel(pos: torch.Tensor, ok: torch.Tensor, lag: int, window: int) -> torch.Tensor:
+    """Distance each point ``pos [B,T,P,2]`` moves over ``lag`` frames where ``ok [B,T-lag,P]``,
+    summed per window of ``window`` frames: ``[B, windows, P]``."""
+    step = pos[:, lag:] - pos[:, :-lag]
+    moved = (step.square().sum(-1) + 1e-8).sqrt() * ok
+    moved = F.pad(moved, (0, 0, 0, -moved.shape[1] % window))
+    return moved.unflatten(1, (-1, window)).sum(2)
+
+
 class StandardisedFrames:
     """Mixin for a model (an ``nn.Module``) working on standardised frame values: its
     ``value_mean`` / ``value_std`` buffers ``[254]``, fitted on the training clips, the
@@ -316,17 +325,8 @@ class Text2PoseModel(StandardisedFrames, SignPreTrainedModel):
             if pred.shape[1] <= lag:
                 continue
             m = (ok_p[:, lag:] & ok_p[:, :-lag]).float()  # [B, T-lag, P]
-            pad = -m.shape[1] % window
-
-            def travel(pos: torch.Tensor, lag: int = lag, m: torch.Tensor = m,
-                       pad: int = pad) -> torch.Tensor:  # fmt: skip
-                step = pos[:, lag:] - pos[:, :-lag]
-                moved = (step.square().sum(-1) + 1e-8).sqrt() * m  # [B, T-lag, P]
-                moved = F.pad(moved, (0, 0, 0, pad))
-                return moved.unflatten(1, (-1, window)).sum(2)  # [B, windows, P]
-
-            ref = travel(pos_ref)
-            diff = diff + (travel(pos_pred) - ref).abs().sum()
+            ref = _window_travel(pos_ref, m, lag, window)
+            diff = diff + (_window_travel(pos_pred, m, lag, window) - ref).abs().sum()
             total = total + ref.sum()
         return diff / total.clamp(min=1e-6)
 
