@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from sign_pipeline.metrics import attention_failure
 from sign_pipeline.text2pose.tacotron import (
@@ -144,6 +145,29 @@ def test_the_energy_loss_judges_the_post_net_arms(small_batch):
     assert parts["energy"] > 0 and torch.isfinite(loss)
     loss.backward()
     assert model.postnet_out.bias.grad.abs().sum() > 0
+
+
+def test_the_encoder_skip_starts_as_no_change_and_carries_the_gloss():
+    """``encoder_skip`` adds each gloss's own embedding to the encoder's output: zero at
+    first, so a model started from one without it signs the same; once trained, the same
+    gloss's memory depends less on the sentence around it."""
+    plain = tiny_model()
+    skip = tiny_model(encoder_skip=True)
+    result = skip.load_state_dict(plain.state_dict(), strict=False)
+    assert {k.split(".")[0] for k in result.missing_keys} == {"encoder_skip"}
+    ids = torch.tensor([[1, 2, 3]])
+    q, neg, mask = torch.zeros_like(ids), torch.zeros(1, 3, dtype=torch.bool), ids > 0
+    signer = plain.signer_embed(plain.signer_onehot(1))
+    assert torch.equal(plain.encode(ids, q, neg, mask, signer),
+                       skip.encode(ids, q, neg, mask, signer))  # fmt: skip
+    with torch.no_grad():
+        skip.encoder_skip.weight.copy_(torch.eye(skip.config.embed) * 10)
+    other = torch.tensor([[1, 4, 5]])  # gloss 1 in another sentence
+    with torch.no_grad():
+        a, b, a0, b0 = (m.encode(x, q, neg, mask, signer)[0, 0]
+                        for m in (skip, plain) for x in (ids, other))  # fmt: skip
+    assert float(F.cosine_similarity(a, b, 0)) > float(F.cosine_similarity(a0, b0, 0))
+    assert TacotronConfig(encoder_skip=True).to_dict()["encoder_skip"] is True
 
 
 def test_training_command_saves_and_resumes(small_prepared, tmp_path):

@@ -21,6 +21,10 @@ What differs from the seed, and why:
   the attention is taught the gloss each step signs (the mass on other glosses is the
   loss); elsewhere a soft diagonal (Tachibana et al. 2018). Without it, attention on a
   few-gloss input learns slowly and skips or repeats glosses.
+- **Each gloss's own embedding beside the encoder's output** (``encoder_skip``). The
+  CBHG's bidirectional GRU makes a gloss's memory a function of the whole sentence; with a
+  few hundred training sentences it learned them by heart (free-running DTW 7.8 on training
+  sentences, 11.5 on unseen ones) and signed unseen sentences' glosses half unreadably.
 - **Chunks of frames at 15 fps, played at 30**, as the Transformer: the output is linearly
   interpolated to the data's rate; fewer steps, so it trains on a 2-core CPU.
 - **Scheduled sampling, hidden feedback and a phase.** On half the training steps the
@@ -93,6 +97,7 @@ class TacotronConfig(Text2PoseConfig):
         stop_weight: float = 1.0,
         attention_weight: float = 1.0,
         guide_width: float = 0.2,
+        encoder_skip: bool = False,
         **kwargs,
     ) -> None:
         #: Width of the gloss embedding, the encoder pre-net and the encoder's output.
@@ -123,6 +128,12 @@ class TacotronConfig(Text2PoseConfig):
         self.attention_weight = float(attention_weight)
         #: Width of the diagonal guide (share of the sentence) where no gloss spans are known.
         self.guide_width = float(guide_width)
+        #: Add each gloss's own embedding (a linear map, zero at first) to the encoder's
+        #: output. The CBHG's bidirectional GRU makes every gloss's memory a function of the
+        #: whole sentence; on 321 training sentences it learned them by heart (free-running
+        #: DTW 7.8 on training sentences, 11.5 on unseen ones) and had no plain path for
+        #: "which gloss is this" to reach a sentence it has not seen.
+        self.encoder_skip = bool(encoder_skip)
         super().__init__(**kwargs)
 
 
@@ -246,6 +257,7 @@ class Tacotron(Text2PoseModel):
         self.encoder_signer = nn.Linear(c.signer_dim, c.embed)
         self.encoder_prenet = Prenet(c.embed, c.embed, c.embed, c.prenet_dropout)
         self.encoder = CBHG(c.embed, c.encoder_bank, c.bank_channels, c.highway_layers)
+        self.encoder_skip = nn.Linear(c.embed, c.embed) if c.encoder_skip else None
         self.decoder_prenet = Prenet(r * NUM_VALUES, c.prenet_hidden, c.prenet_hidden // 2,
                                      c.prenet_dropout)  # fmt: skip
         self.attention_rnn = nn.GRUCell(c.prenet_hidden // 2 + c.embed + c.signer_dim,
@@ -268,6 +280,9 @@ class Tacotron(Text2PoseModel):
         super()._init_weights(module)
         if module is getattr(self, "postnet_out", None):
             nn.init.zeros_(module.weight)  # the post-net starts as "no change"
+        if module is getattr(self, "encoder_skip", None):
+            nn.init.zeros_(module.weight)  # the skip starts as "no change" (--init-from)
+            nn.init.zeros_(module.bias)
 
     # ------------------------------------------------------------------ network
 
@@ -282,7 +297,10 @@ class Tacotron(Text2PoseModel):
         """``[B, N, embed]`` gloss memory (``signer`` is the signer embedding [B, S])."""
         x = (self.gloss_embed(gloss_ids) + self.question_embed(question)
              + self.negation_embed(negation.long()) + self.encoder_signer(signer)[:, None])  # fmt: skip
-        return self.encoder(self.encoder_prenet(x), gloss_mask) * gloss_mask[..., None]
+        out = self.encoder(self.encoder_prenet(x), gloss_mask)
+        if self.encoder_skip is not None:
+            out = out + self.encoder_skip(x)
+        return out * gloss_mask[..., None]
 
     def initial_state(self, memory: torch.Tensor) -> dict[str, torch.Tensor]:
         b, n, _ = memory.shape
