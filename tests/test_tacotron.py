@@ -40,13 +40,14 @@ def set_stop(model: Tacotron, logit: float) -> None:
 
 
 class TestTacotron(Text2PoseModelTester):
-    """The shipped model's marks reach the face, in the right direction, but weakly: about
-    0.006 shoulder widths on average against the Transformer's 0.025 (its model card)."""
+    """The shipped model's marks reach the face: a yes/no question raises the brows by about
+    0.022 shoulder widths (at least 0.016 on 12 sentence/signer pairs; the Transformer 0.021;
+    the model shipped before this one 0.006)."""
 
     backend_class = TacotronText2Pose
     name = "tacotron"
     stopped_by = "stop output"
-    brow_rise = 0.003
+    brow_rise = 0.01
     generation_methods = (TacotronText2Pose.generate, Tacotron.generate_values)
     training_config = {"embed": 32, "attention_rnn": 64, "decoder_rnn": 64,
                        "prenet_dropout": 0.1}  # fmt: skip
