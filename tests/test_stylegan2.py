@@ -60,7 +60,7 @@ class TestStyleGAN2(Pose2VideoModelTester):
         torch.manual_seed(0)
         loss, parts, _ = model.generator_step(batch, disc, {"crop_ssim": 2.0})
         assert "crop_ssim" not in plain and 0.0 < parts["crop_ssim"] <= 2.0
-        assert float(loss) == pytest.approx(float(plain_loss) + 2.0 * parts["crop_ssim"],
+        assert loss.item() == pytest.approx(plain_loss.item() + 2.0 * parts["crop_ssim"],
                                             rel=1e-5)  # fmt: skip
 
     def test_pairs_copied_into_device_memory_give_the_same_batches(self, training_data):
