@@ -236,9 +236,10 @@ def _articulation(kp: np.ndarray, m: np.ndarray, side: str) -> float:
 
 
 class _Motion:
-    """One sequence's raw motion figures, already in shoulder widths (per frame)."""
+    """One sequence's raw motion figures, already in shoulder widths (per frame); the
+    smoothed speeds after a ``smooth``-frame moving average (:func:`smoothing_frames`)."""
 
-    def __init__(self, keypoints: np.ndarray, mask: np.ndarray, smooth: int = 5):
+    def __init__(self, keypoints: np.ndarray, mask: np.ndarray, smooth: int):
         kp, m = _check_sequence(keypoints, mask, "keypoints")
         kp = kp / shoulder_width(kp, m)
         self.speeds = {s: _wrist_speeds(kp, m, s) for s in _SIDES}

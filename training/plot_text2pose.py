@@ -52,13 +52,14 @@ def plot(data: str | Path, out: str | Path, clip_id: str | None = None,
     record = pick_clip(data, clip_id)
     clip = load_clip(data, record["clip_id"])
     signer = int(record["signer_index"]) + 1
-    inputs = clip_gloss_input(record, "stage")
     if record.get("sentence"):  # what the app asks for: the rules, then the gloss memory
         from sign_pipeline.gloss import load_memory, text_to_gloss
         from sign_pipeline.text2pose.base import GlossInput
 
         memory = load_memory(registry.CHECKPOINTS)
         inputs = GlossInput.from_gloss_result(text_to_gloss(record["sentence"], memory=memory))
+    else:
+        inputs = clip_gloss_input(record, "stage")
     names = backends or [n for n in registry.names("text2pose")
                          if registry.info("text2pose", n).installed]  # fmt: skip
     rows = [("reference", clip["keypoints"], clip["mask"], None, None)]
