@@ -471,7 +471,7 @@ def crop_boxes(
     extent = (hi - lo).max(axis=1)[present]
     size = int(round(float(np.median(extent)) * (1 + 2 * margin)))
     size = min(max(size, MIN_CROP), height, width)
-    centre = (lo + hi)[present] / 2
+    centre = (lo[present] + hi[present]) / 2
     x0 = np.clip(np.round(centre[:, 0] - size / 2), 0, width - size)
     y0 = np.clip(np.round(centre[:, 1] - size / 2), 0, height - size)
     corners[present] = np.stack([x0, y0], axis=1).astype(np.int64)

@@ -69,6 +69,57 @@ class TestEDN(Pose2VideoModelTester):
         batch["blank_prev"][:] = True
         assert "motion" not in model.generator_step(batch, disc, {"motion": 1.0})[1]
 
+    def test_a_rollout_draws_the_previous_frame_from_a_blank_start(self, training_data):
+        """batch["rollout"] = N: frame t-1 is drawn from no previous frame, then N - 1 times
+        more from its own output (the real frame t-2 is never read); 0: once from the real
+        frame t-2."""
+        model, (batch, disc) = self.setup_batch(training_data, 3)
+        args = (batch["onehot"], batch["corners"][:, 0], batch["present"][:, 0])
+        ones, zeros = torch.ones(4, dtype=torch.bool), torch.zeros(4, dtype=torch.bool)
+        s1 = batch["sticks"][:, 0]
+        with torch.no_grad():
+            from_real = model(s1, batch["real"][:, 0], ones, *args)
+            blank = model(s1, torch.zeros_like(from_real), zeros, *args)
+            thrice = model(s1, model(s1, blank, ones, *args), ones, *args)
+        _, _, fakes = model.generator_step(batch, disc, {})
+        assert torch.allclose(fakes["f1"], from_real, atol=1e-6)
+        other_real = {**batch, "real": batch["real"].clone()}
+        other_real["real"][:, 0] = -1.0  # frame t-2 is not read with a rollout
+        for n, expected in ((1, blank), (3, thrice)):
+            _, _, fakes = model.generator_step({**other_real, "rollout": n}, disc, {})
+            assert torch.allclose(fakes["f1"], expected, atol=1e-6)
+        assert not torch.allclose(thrice, blank, atol=1e-3)
+        assert not torch.allclose(blank, from_real, atol=1e-3)
+        made = training_data.batch(np.arange(2), model.config.crop_sizes, 0.0,
+                                   np.random.default_rng(0), rollout=3)  # fmt: skip
+        assert made["rollout"] == 3
+
+    def test_the_tight_crop_losses_are_the_evaluations_crop_ssim(self):
+        """--loss face_ssim / hands_ssim: 1 - SSIM on the evaluation's crop boxes (tight
+        around the part, metrics.crop_boxes), the image edges mirrored as torchmetrics does."""
+        from sign_pipeline import metrics
+        from sign_pipeline.pose2video.gan import tight_dissimilarity
+
+        rng = np.random.default_rng(1)
+        kp = np.zeros((3, sk.NUM_POINTS, 2), np.float32)
+        m = np.zeros((3, sk.NUM_POINTS), bool)
+        kp[:, sk.FACE] = rng.uniform(20, 50, (3, sk.FACE.stop - sk.FACE.start, 2))
+        m[:, sk.FACE] = True
+        kp[:2, sk.RIGHT_HAND] = rng.uniform(5, 30, (2, 21, 2))
+        m[:2, sk.RIGHT_HAND] = True
+        real = rng.integers(0, 255, (3, 64, 64, 3), dtype=np.uint8)
+        fake = real.copy()
+        fake[:, 30:40] = 255 - fake[:, 30:40]  # a band across the face, below the hand
+        args = (gan.to_tensor(fake), gan.to_tensor(real), torch.from_numpy(kp), torch.from_numpy(m))
+        face = float(tight_dissimilarity(*args, "face"))
+        hands = float(tight_dissimilarity(*args, "hands"))
+        assert 1 - face == pytest.approx(metrics.crop_ssim(fake, real, kp, m, "face"), abs=1e-4)
+        assert 1 - hands == pytest.approx(metrics.crop_ssim(fake[:2], real[:2], kp[:2], m[:2],
+                                                            "right_hand"), abs=1e-4)  # fmt: skip
+        assert face > 0.2 and hands < face
+        nothing = torch.zeros_like(args[3])  # no keypoint found: no crop to compare
+        assert tight_dissimilarity(*args[:3], nothing, "hands") is None
+
     def test_a_dev_check_that_shimmers_is_never_kept_as_the_best(self, training_data):
         """dev_flicker: the rendered segments' frame-to-frame change against the real ones';
         with --dev-flicker-limit a check above it ranks below any check within it."""
@@ -91,6 +142,39 @@ class TestEDN(Pose2VideoModelTester):
         assert tp.selection_metric(steady, 1.6) < tp.selection_metric(sharp, 1.6)
         assert tp.selection_metric(steadier, 1.6) < tp.selection_metric(sharp, 1.6)
         assert tp.selection_metric({"train_g_l1": 0.3}, 1.6) == 0.3
+        # --select crops: the mean of the frame's, the face's and the hands' dev SSIM
+        frame = {"dev_ssim": 0.89, "dev_ssim_face": 0.45, "dev_ssim_hands": 0.60}
+        faces = {"dev_ssim": 0.88, "dev_ssim_face": 0.55, "dev_ssim_hands": 0.62}
+        assert tp.selection_metric(frame, 1.6) < tp.selection_metric(faces, 1.6)
+        assert tp.selection_metric(faces, 1.6, "crops") < tp.selection_metric(frame, 1.6, "crops")
+        assert tp.selection_metric(faces, None, "crops") == pytest.approx(-(0.88 + 0.55 + 0.62) / 3)
+        assert tp.selection_metric({**faces, "dev_flicker": 2.0}, 1.6, "crops") == 3.0
+
+    def test_a_dev_check_measures_the_face_and_hands_as_the_evaluation_does(self):
+        """dev_ssim_face / dev_ssim_hands: metrics.crop_ssim on the segment's keypoints in
+        pixels (the hands' figure the mean over both hands and segments)."""
+        from sign_pipeline import metrics
+
+        rng = np.random.default_rng(2)
+        kp = np.zeros((4, sk.NUM_POINTS, 2), np.float32)
+        m = np.zeros((4, sk.NUM_POINTS), bool)
+        kp[:, sk.FACE] = rng.uniform(10, 40, (4, sk.FACE.stop - sk.FACE.start, 2))
+        kp[:, sk.LEFT_HAND] = rng.uniform(30, 60, (4, 21, 2))
+        m[:, sk.FACE] = m[:, sk.LEFT_HAND] = True
+        real = rng.integers(0, 255, (4, 64, 64, 3), dtype=np.uint8)
+        drawn = real.copy()
+        drawn[:, :32] //= 2  # the top half (the face) drawn darker, the hand mostly right
+
+        class Drawn:
+            def draw(self, keypoints, mask, signer):
+                return drawn
+
+        segment = {"keypoints": None, "mask": m, "signer": 1, "real": real, "px": kp}
+        row, _ = tp.evaluate_dev(Drawn(), [segment])
+        assert row["dev_ssim_face"] == pytest.approx(metrics.crop_ssim(drawn, real, kp, m, "face"))
+        assert row["dev_ssim_hands"] == pytest.approx(
+            metrics.crop_ssim(drawn, real, kp, m, "left_hand"))  # no right hand: not counted
+        assert row["dev_ssim_face"] < row["dev_ssim_hands"] < 1.0
 
 
 def test_ssim_loss_matches_the_evaluation_metric():
@@ -100,7 +184,9 @@ def test_ssim_loss_matches_the_evaluation_metric():
     a = rng.integers(0, 255, (2, 48, 48, 3), dtype=np.uint8)
     b = np.clip(a.astype(int) + rng.integers(-40, 40, a.shape), 0, 255).astype(np.uint8)
     ours = gan.ssim(gan.to_tensor(a), gan.to_tensor(b)).mean().item()
-    assert ours == pytest.approx(metrics.ssim(a, b), abs=0.02)
+    assert ours == pytest.approx(metrics.ssim(a, b), abs=0.02)  # the edges left out
+    whole = gan.ssim(gan.to_tensor(a), gan.to_tensor(b), whole=True).mean().item()
+    assert whole == pytest.approx(metrics.ssim(a, b), abs=1e-4)
     assert gan.ssim(gan.to_tensor(a), gan.to_tensor(a)).mean().item() == pytest.approx(1.0)
 
 

@@ -90,6 +90,28 @@ def test_normalised_corpus_keypoints_land_where_the_corpus_video_drew_them():
         assert np.abs(back - syn.keypoints).max() < 1.5  # pixels (the signer sways a little)
 
 
+def test_a_learned_signers_measured_placement_puts_the_figure_where_its_video_has_it():
+    """gan.placement_of on a signer's video keypoints, then gan.place of the normalised
+    keypoints (what EDN and StyleGAN2 draw their stick figure from) lands on the video's
+    pixels: the placement's neck is the neck point, the origin of the normalisation (the
+    shoulders' midpoint lies 2-3 pixels lower and drew every figure that much too low)."""
+    from sign_pipeline.pose2video import gan
+
+    for signer in ("REAL01", "REAL02", "REAL04"):
+        syn = synthesize(["감사", "어디"], get_style(signer), np.random.default_rng(1))
+        mask = np.ones(syn.keypoints.shape[:2], bool)
+        placement = gan.placement_of(syn.keypoints, mask)
+        norm, _ = sk.normalize(syn.keypoints, mask)
+        placed = gan.place(norm, placement)
+        assert np.abs(placed - syn.keypoints).mean() < 0.3  # pixels
+        shoulders = (syn.keypoints[:, sk.R_SHOULDER] + syn.keypoints[:, sk.L_SHOULDER]) / 2
+        assert np.median(shoulders[:, 1]) - placement[1] > 1.5  # the midpoint is lower
+    no_neck = mask.copy()
+    no_neck[:, sk.NECK] = False
+    with pytest.raises(ValueError, match="cannot place the signer"):
+        gan.placement_of(syn.keypoints, no_neck)
+
+
 def _near_colour(img: np.ndarray, xy: np.ndarray, colours, tol: int, radius: int = 1):
     """Per point: whether a pixel within ``radius`` is within ``tol`` of one of ``colours``."""
     h, w = img.shape[:2]

@@ -63,6 +63,23 @@ class TestStyleGAN2(Pose2VideoModelTester):
         assert loss.item() == pytest.approx(plain_loss.item() + 2.0 * parts["crop_ssim"],
                                             rel=1e-5)  # fmt: skip
 
+    def test_the_tight_face_and_hand_losses_are_off_unless_weighted(self, training_data):
+        """--loss face_ssim=W / hands_ssim=W add 1 - SSIM on the evaluation's tight boxes
+        (gan.tight_dissimilarity of frames t-1 and t) and nothing else changes."""
+        model, (batch, disc) = self.setup_batch(training_data, 3)
+        torch.manual_seed(0)
+        plain_loss, plain, _ = model.generator_step(batch, disc, {})
+        torch.manual_seed(0)
+        loss, parts, fakes = model.generator_step(batch, disc, {"face_ssim": 2.0,
+                                                                "hands_ssim": 3.0})  # fmt: skip
+        assert "face_ssim" not in plain and "hands_ssim" not in plain
+        expected = gan.tight_dissimilarity(fakes["frames"], fakes["real"],
+                                           batch["keypoints"].flatten(0, 1), fakes["mask"],
+                                           "face")  # fmt: skip
+        assert parts["face_ssim"] == pytest.approx(float(expected), rel=1e-5)
+        assert loss.item() == pytest.approx(
+            plain_loss.item() + 2.0 * parts["face_ssim"] + 3.0 * parts["hands_ssim"], rel=1e-5)
+
     def test_pairs_copied_into_device_memory_give_the_same_batches(self, training_data):
         pairs = training_data
         rows = np.array([3, 0, 5])
@@ -73,7 +90,8 @@ class TestStyleGAN2(Pose2VideoModelTester):
         finally:
             pairs.on_device = {}
         assert before.keys() == after.keys()
-        assert all(torch.equal(before[k], after[k]) for k in before)
+        assert all(torch.equal(before[k], after[k]) if torch.is_tensor(before[k])
+                   else before[k] == after[k] for k in before)  # fmt: skip
         assert before["sticks"].shape == (3, 2, 3, 64, 64) and before["real"].shape[1] == 3
 
 
@@ -200,5 +218,6 @@ def test_a_loss_weight_that_would_change_nothing_is_a_clear_error(
     err = capsys.readouterr().err
     assert code == 2 and words in err, err
     if "=" in item and item.split("=")[1].isdigit():  # an unknown part: the known ones listed
-        assert "(its parts: l1, ssim, crop_l1, crop_ssim, motion, gan, kp, face_gan, hand_gan)" in err, err
+        assert ("(its parts: l1, ssim, crop_l1, crop_ssim, face_ssim, hands_ssim, motion, gan, kp, "
+                "face_gan, hand_gan)") in err, err
     assert not (tmp_path / "out" / "pairs").exists()  # refused before any video was read

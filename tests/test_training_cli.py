@@ -138,6 +138,10 @@ def test_bad_input_is_a_message_and_exit_code_2(tmp_path, capsys):
          "--select wer needs --recognizer"),
         (t2p.main, ["--backend", "progressive", "--data", "d", "--out", out, "--recognizer",
                     str(tmp_path)], "--recognizer"),
+        (p2v.main, ["--backend", "stylegan2", "--data", "d", "--out", out, "--rollout", "2"],
+         "stylegan2 does not draw a frame from the one before"),
+        (p2v.main, ["--backend", "edn", "--data", "d", "--out", out, "--rollout", "-1"],
+         "must be 0 or more"),
     ]  # fmt: skip
     for main, argv, words in cases:
         code = main(argv)

@@ -260,9 +260,12 @@ class Pairs:
             return self.on_device[name][torch.from_numpy(rows).to(self.on_device[name].device)]
         return torch.from_numpy(np.asarray(getattr(self, name)[rows])).to(device)
 
-    def batch(self, rows: np.ndarray, crop_sizes, blank_rate: float, rng, device=None) -> dict:
+    def batch(
+        self, rows: np.ndarray, crop_sizes, blank_rate: float, rng, device=None, rollout: int = 0
+    ) -> dict:
         """A training batch of triples ``rows`` on ``device``: stick figures and keypoints
-        (pixels) of frames t-1 and t, the three real frames, signer, crops."""
+        (pixels) of frames t-1 and t, the three real frames, signer, crops, and ``rollout``
+        (how many times frame t-1 is drawn from a blank start; 0: once from the real t-2)."""
         rows = np.sort(rows)  # memory-map reads in file order
         kp, m = self.keypoints[rows][:, 1:], self.mask[rows][:, 1:]  # frames t-1, t
         if self.sticks is not None:
@@ -282,6 +285,7 @@ class Pairs:
             "corners": torch.from_numpy(corners.reshape(b, 2, *corners.shape[1:])),
             "present": torch.from_numpy(present.reshape(b, 2, -1)),  # crop places stay on CPU
             "blank_prev": torch.from_numpy(rng.random(b) < blank_rate).to(device),
+            "rollout": int(rollout),
         }
 
 
@@ -337,33 +341,47 @@ def dev_segments(data: Path, records: list[dict], count: int, frames: int, size:
 
 
 def evaluate_dev(backend, segments: list[dict]) -> tuple[dict[str, float], list[np.ndarray]]:
-    """Dev SSIM/PSNR and relative flicker (frame-to-frame change against the real
-    segment's, :func:`metrics.relative_flicker`, pooled) of the backend's rendering (as the
-    app renders) and the frames."""
+    """Dev SSIM/PSNR, SSIM of the face and of the hands (the evaluation's crops, where the
+    segment has its keypoints in pixels) and relative flicker (frame-to-frame change against
+    the real segment's, :func:`metrics.relative_flicker`, pooled) of the backend's rendering
+    (as the app renders) and the frames."""
     ssims, psnrs, outputs, change, real_change = [], [], [], [], []
+    crops: dict[str, list[float]] = {"face": [], "hands": []}
     for seg in segments:
         pred = backend.draw(seg["keypoints"], seg["mask"], seg["signer"])
         outputs.append(pred)
         ssims.append(metrics.ssim(pred, seg["real"]))
         psnrs.append(metrics.psnr(pred, seg["real"]))
+        if seg.get("px") is not None:
+            for part in ("face", "left_hand", "right_hand"):
+                value = metrics.crop_ssim(pred, seg["real"], seg["px"], seg["mask"], part)
+                if not np.isnan(value):
+                    crops["face" if part == "face" else "hands"].append(value)
         if len(pred) > 1:
             change.append(metrics.flicker(pred))
             real_change.append(metrics.flicker(seg["real"]))
     row = {"dev_ssim": float(np.mean(ssims)), "dev_psnr": float(np.mean(psnrs))}
+    row.update({f"dev_ssim_{k}": float(np.mean(v)) for k, v in crops.items() if v})
     if change and sum(real_change) > 0:
         row["dev_flicker"] = float(sum(change) / sum(real_change))
     return row, outputs
 
 
-def selection_metric(row: dict, flicker_limit: float | None) -> float:
-    """What a dev check is ranked by (lower is better): minus dev SSIM; a check whose dev
-    flicker is above ``flicker_limit`` ranks below every check within it (a sharper frame
-    that shimmers from frame to frame is not better); among those the steadier wins."""
+#: ``--select``: what a dev check is ranked by.
+SELECT = {"ssim": ("dev_ssim",), "crops": ("dev_ssim", "dev_ssim_face", "dev_ssim_hands")}
+
+
+def selection_metric(row: dict, flicker_limit: float | None, select: str = "ssim") -> float:
+    """What a dev check is ranked by (lower is better): minus dev SSIM, or with ``select``
+    "crops" minus the mean of the dev SSIM of the frame, the face and the hands (those the
+    segments have); a check whose dev flicker is above ``flicker_limit`` ranks below every
+    check within it (a sharper frame that shimmers from frame to frame is not better); among
+    those the steadier wins."""
     if "dev_ssim" not in row:  # no dev clip (e.g. trained from --pairs alone)
         return row["train_g_l1"]
     if flicker_limit is not None and row.get("dev_flicker", 0.0) > flicker_limit:
         return 1.0 + row["dev_flicker"]  # above any -SSIM (which is at most 0)
-    return -row["dev_ssim"]
+    return -float(np.mean([row[k] for k in SELECT[select] if k in row]))
 
 
 def save_grid(path: Path, segments: list[dict], outputs: list[np.ndarray], size: int) -> None:
@@ -470,6 +488,11 @@ def train(args: argparse.Namespace) -> dict:
     if init_from and overrides:
         raise cli.UsageError("--set with --init-from: the model's config comes from the "
                              "checkpoint; leave out --set (or --init-from)")  # fmt: skip
+    if args.rollout < 0:
+        raise cli.UsageError(f"--rollout {args.rollout}: must be 0 or more")
+    if args.rollout and not getattr(cls.model_class, "draws_from_previous", False):
+        raise cli.UsageError(f"--rollout: {args.backend} does not draw a frame from the one "
+                             "before it, so there is nothing to roll out")  # fmt: skip
     if args.pairs and not (Path(args.pairs) / "pairs.npz").is_file():
         raise TrainingDataError(f"--pairs {args.pairs}: no pairs.npz (not a pairs folder)")
     data = cli.check_data(args.data) if args.data else None
@@ -568,7 +591,7 @@ def train(args: argparse.Namespace) -> dict:
 
     log, means = LossLog(out), RunningMeans()
     for rows, rng in run.training_batches(rows_for, not args.no_progress):
-        batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng, device)
+        batch = pairs.batch(rows, config.crop_sizes, args.blank_rate, rng, device, args.rollout)
         disc.requires_grad_(False)
         g_loss, g_parts, fakes = model.generator_step(batch, disc, weights)
         optimizer_step(model, opt_g, g_loss, dist, args.clip_grad)
@@ -587,7 +610,7 @@ def train(args: argparse.Namespace) -> dict:
                 save_grid(out / "samples" / f"step_{run.step:06d}.png", segments, outputs,
                           config.size)  # fmt: skip
             # no dev clip (e.g. trained from --pairs alone): the lowest training L1
-            metric = from_main(selection_metric(row, args.dev_flicker_limit), dist)
+            metric = from_main(selection_metric(row, args.dev_flicker_limit, args.select), dist)
             run.dev_check(metric, row, model, log)
         if run.step_end():
             break
@@ -615,6 +638,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs-per-clip", type=int, default=3)
     ap.add_argument("--blank-rate", type=float, default=0.1,
                     help="share of steps whose previous frame is blank (the first frame)")
+    ap.add_argument("--rollout", type=int, default=0,
+                    help="draw frame t-1 from no previous frame and then this many times in all "
+                    "from its own output, as the app draws a clip's first frame, before frame t "
+                    "is drawn from it: the previous frame never holds the real frame's detail, "
+                    "as in the app (edn; 0: frame t-1 from the real frame t-2)")  # fmt: skip
     ap.add_argument("--l1", type=float, default=10.0, help="weight of the L1 loss")
     ap.add_argument("--ssim", type=float, default=5.0, help="weight of the SSIM loss")
     ap.add_argument("--crop-l1", type=float, default=10.0, help="weight of the face/hand L1")
@@ -628,6 +656,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dev-flicker-limit", type=float, default=None,
                     help="a dev check whose frames change more than this many times the real "
                     "frames do (dev_flicker) ranks below every check within it")  # fmt: skip
+    ap.add_argument("--select", choices=sorted(SELECT), default="ssim",
+                    help="keep the dev check with the best SSIM of the frame (ssim) or the best "
+                    "mean of the frame's, the face's and the hands' SSIM (crops)")  # fmt: skip
     ap.add_argument("--workers", type=int, default=2, help="processes reading video frames")
     ap.add_argument("--pairs", help="frame pairs already read (a pairs folder of another run "
                     "or machine) instead of reading the videos again")  # fmt: skip

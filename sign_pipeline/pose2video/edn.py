@@ -145,8 +145,10 @@ class EDNModel(SignPreTrainedModel):
     config_class = EDNConfig
     main_input_name = "sticks"
     #: The parts of :meth:`generator_step`'s loss (what the training command can weight).
-    loss_parts = ("l1", "ssim", "crop_l1", "crop_ssim", "motion", "gan", "feat", "temporal",
-                  "face_gan", "hand_gan")  # fmt: skip
+    loss_parts = ("l1", "ssim", "crop_l1", "crop_ssim", "face_ssim", "hands_ssim", "motion",
+                  "gan", "feat", "temporal", "face_gan", "hand_gan")  # fmt: skip
+    #: :meth:`generator_step` reads ``batch["rollout"]`` (frame t-1 drawn from a blank start).
+    draws_from_previous = True
 
     def __init__(self, config: EDNConfig) -> None:
         super().__init__(config)
@@ -218,16 +220,25 @@ class EDNModel(SignPreTrainedModel):
     ) -> tuple[torch.Tensor, dict[str, float], dict]:
         """The generator's loss on a batch of frame triples (t-2, t-1, t).
 
-        Frame t-1 is generated (without gradient) from the real frame t-2; frame t from that
-        output, as at inference, or, for ``batch["blank_prev"]``, from no previous frame
-        (the first frame of a clip). Returns (loss, parts, fakes) with the fakes for the
-        discriminators."""
+        Frame t-1 is generated (without gradient) from the real frame t-2, or with
+        ``batch["rollout"]`` = N from no previous frame and then N - 1 times more from its
+        own output, as the app draws a clip's first frame: the frame t is drawn from then
+        holds none of the real frames' detail, as at inference, where every previous frame
+        is the model's own. Frame t is drawn from that output, or, for
+        ``batch["blank_prev"]``, from no previous frame (the first frame of a clip).
+        Returns (loss, parts, fakes) with the fakes for the discriminators."""
         s1, s2 = batch["sticks"][:, 0], batch["sticks"][:, 1]
         r0, r1, r2 = batch["real"][:, 0], batch["real"][:, 1], batch["real"][:, 2]
         first = batch["blank_prev"]
+        rollout = int(batch.get("rollout", 0))
         with torch.no_grad():
-            f1 = self(s1, r0, torch.ones_like(first), batch["onehot"], batch["corners"][:, 0],
-                      batch["present"][:, 0])  # fmt: skip
+            f1, has = r0, torch.ones_like(first)
+            if rollout:  # the model's own frame, from a blank start
+                f1, has = torch.zeros_like(r0), torch.zeros_like(first)
+            for _ in range(max(rollout, 1)):
+                f1 = self(s1, f1, has, batch["onehot"], batch["corners"][:, 0],
+                          batch["present"][:, 0])  # fmt: skip
+                has = torch.ones_like(first)
         f2 = self(s2, f1, ~first, batch["onehot"], batch["corners"][:, 1], batch["present"][:, 1])
         parts: dict[str, torch.Tensor] = {
             "l1": F.l1_loss(f2, r2),
@@ -238,6 +249,12 @@ class EDNModel(SignPreTrainedModel):
             parts["crop_l1"] = crops["l1"]
             if weights.get("crop_ssim", 0.0):  # off unless weighted (--loss crop_ssim=W)
                 parts["crop_ssim"] = crops["ssim"]
+        for part, name in (("face", "face_ssim"), ("hands", "hands_ssim")):
+            if weights.get(name, 0.0):  # off unless weighted (--loss face_ssim=W)
+                value = gan.tight_dissimilarity(f2, r2, batch["keypoints"][:, 1],
+                                                batch["mask"][:, 1], part)  # fmt: skip
+                if value is not None:
+                    parts[name] = value
         if weights.get("motion", 0.0) and bool((~first).any()):  # off unless weighted
             # the change from the previous frame should be the real change: what the real
             # clip keeps still (the background) must not shimmer from frame to frame

@@ -74,16 +74,18 @@ def about(config) -> dict:
 
 
 def placement_of(keypoints_px: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
-    """(neck x, neck y, shoulder width) in pixels: the median over frames where both
-    shoulders were found (how a signer stands in their video)."""
+    """(neck x, neck y, shoulder width) in pixels: the medians of the neck point and of the
+    shoulder width over the frames where they were found (how a signer stands in their
+    video). The neck point, not the shoulders' midpoint (a few pixels lower): normalised
+    keypoints have the neck point at 0 (:func:`sign_pipeline.skeleton.normalize`), so
+    :func:`place` puts the figure where the video has it."""
     kp = np.asarray(keypoints_px, np.float64)
     m = np.asarray(mask, bool)
     ok = m[:, sk.R_SHOULDER] & m[:, sk.L_SHOULDER]
-    if not ok.any():
-        raise ValueError("no frame with both shoulders: cannot place the signer")
-    neck = (kp[ok, sk.R_SHOULDER] + kp[ok, sk.L_SHOULDER]) / 2
+    if not ok.any() or not m[:, sk.NECK].any():
+        raise ValueError("no frame with the neck and both shoulders: cannot place the signer")
     width = np.linalg.norm(kp[ok, sk.R_SHOULDER] - kp[ok, sk.L_SHOULDER], axis=-1)
-    x, y = np.median(neck, axis=0)
+    x, y = np.median(kp[m[:, sk.NECK], sk.NECK], axis=0)
     return float(x), float(y), float(np.median(width))
 
 
@@ -204,6 +206,29 @@ def crop_pairs(
     return out
 
 
+def tight_dissimilarity(
+    fake: torch.Tensor, real: torch.Tensor, keypoints: torch.Tensor, mask: torch.Tensor, part: str
+) -> torch.Tensor | None:
+    """1 - SSIM of ``fake`` against ``real`` on the boxes the evaluation's crop SSIM uses
+    (:func:`metrics.crop_boxes` on ``keypoints`` in pixels, the batch taken as one
+    sequence): tight around the face ("face") or each hand ("hands"), not the refiners'
+    wider squares with hair and background in them. None when no frame has the part."""
+    from sign_pipeline import metrics
+
+    kp, m = keypoints.detach().cpu().numpy(), mask.detach().cpu().numpy()
+    names = ("face",) if part == "face" else ("left_hand", "right_hand")
+    total, count = 0.0, 0
+    for name in names:
+        corners, size = metrics.crop_boxes(kp, m, name, tuple(fake.shape[-2:]))
+        rows = np.flatnonzero(corners[:, 0] >= 0)
+        if not len(rows):
+            continue
+        c = torch.from_numpy(corners[rows])[:, None]
+        f, r = take_crops(fake[rows], c, 0, size), take_crops(real[rows], c, 0, size)
+        total, count = total + (1 - ssim(f, r, whole=True).mean()), count + 1
+    return total / count if count else None
+
+
 # ---------------------------------------------------------------------------- losses
 
 
@@ -213,9 +238,13 @@ def _gauss(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     return g / g.sum()
 
 
-def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def ssim(a: torch.Tensor, b: torch.Tensor, whole: bool = False) -> torch.Tensor:
     """Per-image SSIM ``[B]`` of images in -1..1 (Gaussian window 11, sigma 1.5, as the
-    evaluation's torchmetrics SSIM; valid region only), differentiable."""
+    evaluation's torchmetrics SSIM), differentiable: over the windows inside the image, or
+    with ``whole`` over every pixel, the image mirrored at its edges as torchmetrics does
+    (the same figure as the evaluation's; the edges weigh more in a small crop)."""
+    if whole:
+        a, b = (F.pad(x, (5, 5, 5, 5), mode="reflect") for x in (a, b))
     g = _gauss().to(a)
     c = a.shape[1]
     wx = g.view(1, 1, 1, -1).repeat(c, 1, 1, 1)
@@ -315,6 +344,7 @@ __all__ = [
     "placement_of",
     "ssim",
     "take_crops",
+    "tight_dissimilarity",
     "to_frames",
     "to_tensor",
 ]

@@ -47,8 +47,9 @@ from sign_pipeline.registry import register
 #: Keypoint coordinates given to the mapping network are clipped to this many shoulder widths.
 POSE_RANGE = 4.0
 #: Default weight of each generator loss part (the training command's weights override).
-LOSS_WEIGHTS = {"l1": 10.0, "ssim": 5.0, "crop_l1": 10.0, "crop_ssim": 0.0, "motion": 10.0,
-                "gan": 1.0, "kp": 1.0, "face_gan": 1.0, "hand_gan": 1.0}  # fmt: skip
+LOSS_WEIGHTS = {"l1": 10.0, "ssim": 5.0, "crop_l1": 10.0, "crop_ssim": 0.0, "face_ssim": 0.0,
+                "hands_ssim": 0.0, "motion": 10.0, "gan": 1.0, "kp": 1.0, "face_gan": 1.0,
+                "hand_gan": 1.0}  # fmt: skip
 
 
 class StyleGAN2Config(SignModelConfig):
@@ -347,6 +348,12 @@ class StyleGAN2Model(SignPreTrainedModel):
             parts["crop_l1"] = crops["l1"]
             if weight("crop_ssim", 0.0):  # off unless weighted (--loss crop_ssim=W)
                 parts["crop_ssim"] = crops["ssim"]
+        for part, name in (("face", "face_ssim"), ("hands", "hands_ssim")):
+            if weight(name, 0.0):  # off unless weighted (--loss face_ssim=W)
+                value = gan.tight_dissimilarity(fake, real, batch["keypoints"].flatten(0, 1),
+                                                mask, part)  # fmt: skip
+                if value is not None:
+                    parts[name] = value
         logits, kp_pred = disc.frame(fake, onehot)
         parts["gan"] = F.softplus(-logits).mean()
         parts["kp"] = disc.keypoint_error(kp_pred, kp, mask)
