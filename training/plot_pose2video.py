@@ -6,7 +6,8 @@
 One PNG: per test clip with a video, ``--frames`` frames at equal shares of the signing,
 each as a row of panels: the stick figure the learned models read | each backend's frame
 (rendered as the app renders: the whole clip, frame by frame, from the clip's normalised
-keypoints) | the real video frame. ``--zoom`` adds a row of right-hand crops under each.
+keypoints) | the real video frame. ``--zoom`` adds a row of right-hand crops and one of face
+crops under each, 4x.
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ def plot(data: str | Path, out: str | Path, backends: list[str] | None = None, c
             if zoom:
                 corners, present = gan.crop_corners(seg["px"][t : t + 1], seg["mask"][t : t + 1],
                                                     (64, 64, 64), 256)  # fmt: skip
-                if present[0, 2]:
-                    x, y = corners[0, 2]
-                    crops = [np.kron(p[y : y + 64, x : x + 64], np.ones((4, 4, 1), np.uint8))
-                             for p in [stick, *(o[t] for o in outputs.values()), seg["real"][t]]]  # fmt: skip
-                    rows.append(np.concatenate(crops, axis=1))
+                for part in (2, 0):  # the right hand, then the face
+                    if present[0, part]:
+                        x, y = corners[0, part]
+                        crops = [np.kron(p[y : y + 64, x : x + 64], np.ones((4, 4, 1), np.uint8))
+                                 for p in [stick, *(o[t] for o in outputs.values()),
+                                           seg["real"][t]]]  # fmt: skip
+                        rows.append(np.concatenate(crops, axis=1))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.concatenate(rows, axis=0)).save(out, optimize=True)
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", nargs="*", help="pose-to-video backends (default: installed)")
     ap.add_argument("--clips", type=int, default=4)
     ap.add_argument("--frames", type=int, default=3)
-    ap.add_argument("--zoom", action="store_true", help="add right-hand crops, 4x")
+    ap.add_argument("--zoom", action="store_true", help="add right-hand and face crops, 4x")
     args = ap.parse_args(argv)
     if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
         ap.error(f"--out {args.out}: name the PNG file to write (*.png)")
