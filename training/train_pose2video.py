@@ -639,10 +639,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blank-rate", type=float, default=0.1,
                     help="share of steps whose previous frame is blank (the first frame)")
     ap.add_argument("--rollout", type=int, default=0,
-                    help="draw frame t-1 from no previous frame and then this many times in all "
-                    "from its own output, as the app draws a clip's first frame, before frame t "
+                    help="draw frame t-1 this many times, first from no previous frame, then "
+                    "from its own output (as the app draws a clip's first frame), before frame t "
                     "is drawn from it: the previous frame never holds the real frame's detail, "
-                    "as in the app (edn; 0: frame t-1 from the real frame t-2)")  # fmt: skip
+                    "as in the app (edn; 0: frame t-1 once from the real frame t-2)")  # fmt: skip
     ap.add_argument("--l1", type=float, default=10.0, help="weight of the L1 loss")
     ap.add_argument("--ssim", type=float, default=5.0, help="weight of the SSIM loss")
     ap.add_argument("--crop-l1", type=float, default=10.0, help="weight of the face/hand L1")
