@@ -249,12 +249,8 @@ class EDNModel(SignPreTrainedModel):
             parts["crop_l1"] = crops["l1"]
             if weights.get("crop_ssim", 0.0):  # off unless weighted (--loss crop_ssim=W)
                 parts["crop_ssim"] = crops["ssim"]
-        for part, name in (("face", "face_ssim"), ("hands", "hands_ssim")):
-            if weights.get(name, 0.0):  # off unless weighted (--loss face_ssim=W)
-                value = gan.tight_dissimilarity(f2, r2, batch["keypoints"][:, 1],
-                                                batch["mask"][:, 1], part)  # fmt: skip
-                if value is not None:
-                    parts[name] = value
+        parts.update(gan.tight_losses(f2, r2, batch["keypoints"][:, 1], batch["mask"][:, 1],
+                                      weights.get))  # fmt: skip
         if weights.get("motion", 0.0) and bool((~first).any()):  # off unless weighted
             # the change from the previous frame should be the real change: what the real
             # clip keeps still (the background) must not shimmer from frame to frame

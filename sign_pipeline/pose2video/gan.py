@@ -229,6 +229,21 @@ def tight_dissimilarity(
     return total / count if count else None
 
 
+def tight_losses(
+    fake: torch.Tensor, real: torch.Tensor, keypoints: torch.Tensor, mask: torch.Tensor, weight
+) -> dict[str, torch.Tensor]:
+    """The generator loss parts "face_ssim" and "hands_ssim" (:func:`tight_dissimilarity`)
+    that ``weight(name, 0.0)`` weights (off unless weighted: ``--loss face_ssim=W``), for the
+    frames that have the part."""
+    out = {}
+    for part, name in (("face", "face_ssim"), ("hands", "hands_ssim")):
+        if weight(name, 0.0):
+            value = tight_dissimilarity(fake, real, keypoints, mask, part)
+            if value is not None:
+                out[name] = value
+    return out
+
+
 # ---------------------------------------------------------------------------- losses
 
 
@@ -345,6 +360,7 @@ __all__ = [
     "ssim",
     "take_crops",
     "tight_dissimilarity",
+    "tight_losses",
     "to_frames",
     "to_tensor",
 ]

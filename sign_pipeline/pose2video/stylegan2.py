@@ -348,12 +348,7 @@ class StyleGAN2Model(SignPreTrainedModel):
             parts["crop_l1"] = crops["l1"]
             if weight("crop_ssim", 0.0):  # off unless weighted (--loss crop_ssim=W)
                 parts["crop_ssim"] = crops["ssim"]
-        for part, name in (("face", "face_ssim"), ("hands", "hands_ssim")):
-            if weight(name, 0.0):  # off unless weighted (--loss face_ssim=W)
-                value = gan.tight_dissimilarity(fake, real, batch["keypoints"].flatten(0, 1),
-                                                mask, part)  # fmt: skip
-                if value is not None:
-                    parts[name] = value
+        parts.update(gan.tight_losses(fake, real, batch["keypoints"].flatten(0, 1), mask, weight))
         logits, kp_pred = disc.frame(fake, onehot)
         parts["gan"] = F.softplus(-logits).mean()
         parts["kp"] = disc.keypoint_error(kp_pred, kp, mask)
