@@ -73,6 +73,8 @@ def test_dry_run_writes_nothing(tmp_path):
         ({"3": [129.0, 110.0, 60.0]}, 3, "not the frames it was trained on"),
         ({"4": [129.0, 110.0, 73.9]}, 3, "none in common"),
         ({}, 3, "no signer placements"),
+        ({"3": [129.0, 110.0, 0.0]}, 3, "is not [neck x, neck y, shoulder width > 0]"),
+        ({"3": "low"}, 3, "is not [neck x, neck y, shoulder width > 0]"),
         ({"3": list(TRUE)}, None, "no frame triples"),
     ],
 )

@@ -47,6 +47,11 @@ def place_signers(checkpoint: Path, pairs: Path | None = None, dry_run: bool = F
     if not isinstance(old, dict) or not old:
         raise cli.UsageError(f"{checkpoint}: no signer placements in config.json (placements "
                              "belong to the EDN and StyleGAN2 checkpoints)")  # fmt: skip
+    for s, value in old.items():
+        if not (isinstance(value, list) and len(value) == 3
+                and all(isinstance(v, (int, float)) for v in value) and value[2] > 0):  # fmt: skip
+            raise cli.UsageError(f"{config_path}: signer {s}'s placement {value!r} is not "
+                                 "[neck x, neck y, shoulder width > 0]")  # fmt: skip
     folder = Path(pairs) if pairs is not None else checkpoint / "pairs"
     if not (folder / "pairs.npz").is_file():
         raise cli.UsageError(f"{folder}: no frame triples (pairs.npz); give the training run's "
